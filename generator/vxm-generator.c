@@ -70,6 +70,8 @@ static int write_guest_dropin(const Guest *g, Guest *const *all, size_t n_all) {
         if (g->looking_glass)
                 fprintf(f, "Requires=vxm-lookingglass@%s.service\nAfter=vxm-lookingglass@%s.service\n", g->name,
                         g->name);
+        if (g->keyboard_auto || g->mouse_auto || g->keyboards || g->mice)
+                fprintf(f, "Requires=vxm-input@%s.service\nAfter=vxm-input@%s.service\n", g->name, g->name);
         /* The monitor follows the guest: vxm-ddc@ binds to the guest unit and is ordered after it. */
         if (g->monitor)
                 fprintf(f, "Wants=vxm-ddc@%s.service\n", g->name);

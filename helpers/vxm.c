@@ -1,60 +1,57 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* vxm: the user's front door. Commands are added as their issues land. */
-#include <errno.h>
+/* vxm: the user's front door. Each command lives in its own vxm-cmd-*.c. */
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "log.h"
 #include "macro.h"
-#include "strv.h"
+#include "vxm-commands.h"
 #include "vxm-config.h"
 
-static void help(void) {
-        printf("Usage: vxm COMMAND [ARGS]\n"
-               "\n"
-               "Commands:\n"
-               "  list              List the configured guests and whether their configuration is valid\n"
-               "\n"
-               "Options:\n"
-               "  -h --help         Show this help\n"
-               "     --version      Show the version\n"
-               "\n"
-               "See vxm(1) and vxm.conf(5).\n");
-}
+static const struct {
+        const char *name;
+        int (*run)(int argc, char *argv[]);
+        const char *args;
+        const char *help;
+} commands[] = {
+        { "list", cmd_list, "", "List the configured guests and whether their configuration is valid" },
+        { "status", cmd_status, "[NAME]", "Show the state of a guest and its preparation units" },
+        { "check", cmd_check, "[NAME]", "Pre-flight doctor: explain what stands between this host and a guest" },
+        { "gpus", cmd_gpus, "[--json]", "List display controllers and whether they can be passed through" },
+        { "show", cmd_show, "NAME", "Print the QEMU command line that vxm-guest would run for NAME" },
+};
 
-static int cmd_list(void) {
-        _cleanup_strv_free_ char **names = NULL;
-        int r = guest_list(&names);
-        if (r < 0)
-                return 1;
-        int bad = 0;
-        for (size_t i = 0; names && names[i]; i++) {
-                Guest *g = NULL;
-                r = guest_load(names[i], &g);
-                if (r == -ENOENT)
-                        continue;
-                printf("%-20s %s\n", names[i], r < 0 ? "invalid (see above)" : g->description);
-                if (r < 0)
-                        bad++;
-                guest_free(g);
+static void help(FILE *f) {
+        fprintf(f, "Usage: vxm COMMAND [ARGS]\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                char left[32];
+                snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
+                fprintf(f, "  %-18s %s\n", left, commands[i].help);
         }
-        return bad ? 1 : 0;
+        fprintf(f, "\nOptions:\n"
+                   "  -h --help          Show this help\n"
+                   "     --version       Show the version\n"
+                   "\nSee vxm(1) and vxm.conf(5).\n");
 }
 
 int main(int argc, char *argv[]) {
         log_setup("vxm", LOG_TARGET_STDERR);
 
-        if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-                help();
-                return argc < 2 ? 2 : 0;
+        if (argc < 2) {
+                help(stderr);
+                return 2;
+        }
+        if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+                help(stdout);
+                return 0;
         }
         if (strcmp(argv[1], "--version") == 0) {
                 printf("vxm %s\n", VXM_VERSION);
                 return 0;
         }
-        if (strcmp(argv[1], "list") == 0)
-                return cmd_list();
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (strcmp(argv[1], commands[i].name) == 0)
+                        return commands[i].run(argc - 1, argv + 1);
 
         log_error("Unknown command \"%s\". See vxm --help.", argv[1]);
         return 2;
