@@ -697,6 +697,11 @@ int guest_load(const char *name, Guest **ret) {
         const char *why;
         _cleanup_free_ char *main_path = NULL;
 
+        /* Never build a path from a name that could leave the config dirs. */
+        if (!*name || strchr(name, '/') || strcmp(name, "..") == 0)
+                return log_error_errno(EINVAL, "Invalid guest name \"%s\": %s", name,
+                                       !guest_name_is_valid(name, &why) ? why : "not a file name");
+
         for (size_t i = 0; config_dirs[i] && !main_path; i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s.conf", config_dirs[i], name);
                 struct stat st;
