@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Runs 70-vxm.rules with `udevadm test` against mocked devices (mock-devices.umockdev) and checks what PID 1 and
+# vxm-vfio@.service will see. TAP output.
+#
+#   test-udev-rules.sh RULES CLASSIFY INSTALLED_CLASSIFY MOCK VFIO_UNIT VFIO_HELPER LIBEXECDIR
+#
+# RULES is the built rules file; its IMPORT{program} names INSTALLED_CLASSIFY, which is swapped for the built
+# CLASSIFY. VFIO_UNIT and VFIO_HELPER are the built vxm-vfio@.service and vxm-vfio, used to check that the unit's
+# BindsTo= names the device unit that the rule's SYSTEMD_ALIAS creates.
+#
+# Isolation: everything runs in a private mount namespace with tmpfs over /run (udevadm test writes the udev
+# database), /dev (it creates /dev/char links and applies node permissions) and the rules directories (only our rules
+# are read), the umockdev testbed bind-mounted over /sys (so the IMPORT{program} helper, which udev starts with a
+# clean environment and thus without umockdev's preload, sees the same devices), and a copy of /etc/group that has
+# a vxm group. Nothing reaches the host.
+#
+# The mocked devices:
+#   0000:00:02.0  display (VGA), boot_vga=1       the host's console GPU: tagged, VXM_BOOT_VGA=1
+#   0000:03:00.0  display (VGA), boot_vga=0       the passthrough GPU: tagged, VXM_BOOT_VGA=0
+#   0000:03:00.1  audio, function 0 is display    companion: tagged, VXM_GPU_COMPANION=1
+#   0000:03:00.2  USB, function 0 is display      companion
+#   0000:04:00.0  3D controller, no boot_vga      tagged, VXM_BOOT_VGA=0
+#   0000:05:00.0  USB controller                  untouched
+#   0000:05:00.1  audio, function 0 is USB        untouched (not a GPU's slot)
+#   0000:06:00.0  Ethernet                        untouched
+#   vfio/12, kvmfr0                               group vxm, mode 0660
+set -euo pipefail
+
+if [[ $# -ne 7 ]]; then
+        echo "usage: $0 RULES CLASSIFY INSTALLED_CLASSIFY MOCK VFIO_UNIT VFIO_HELPER LIBEXECDIR" >&2
+        exit 2
+fi
+rules=$(realpath "$1") classify=$(realpath "$2") installed_classify=$3 mock=$(realpath "$4")
+vfio_unit=$(realpath "$5") vfio_helper=$(realpath "$6") libexecdir=$7
+
+skip() {
+        echo "1..0 # SKIP $*"
+        exit 0
+}
+
+# Stage 1: check the prerequisites, then re-run this script inside a private mount namespace.
+if [[ -z ${VXM_UDEV_TEST_INNER:-} ]]; then
+        [[ $(id -u) -eq 0 ]] || skip "needs root (mount namespace, mounts over /run, /dev, /sys)"
+        for tool in unshare umockdev-run udevadm systemd-analyze systemd-escape; do
+                command -v "$tool" >/dev/null || skip "$tool not installed"
+        done
+        VXM_UDEV_TEST_INNER=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+
+# Stage 2: in the namespace. The scratch dir lives on the private /run, so it vanishes with the namespace.
+mount -t tmpfs -o mode=0755 tmpfs /run
+work=$(mktemp -d /run/vxm-udev-test.XXXXXX)
+
+# Only our rules: the host's would run their own IMPORT programs against the mock and drown the output.
+for dir in /etc/udev/rules.d /usr/lib/udev/rules.d /lib/udev/rules.d; do
+        if [[ -d $dir ]]; then
+                mount -t tmpfs tmpfs "$dir"
+        fi
+done
+sed "s|$installed_classify|$classify|g" "$rules" > /usr/lib/udev/rules.d/70-vxm.rules
+
+# A vxm group, so GROUP="vxm" resolves. The gid is arbitrary but must not collide.
+cp /etc/group "$work/group"
+grep -q '^vxm:' "$work/group" || echo "vxm:x:64990:" >> "$work/group"
+mount --bind "$work/group" /etc/group
+vxm_gid=$(getent group vxm | cut -d: -f3)
+
+# A private /dev with just the nodes udevadm and the helper use, plus real character nodes for the two devices
+# whose permissions the rules set (udev only touches a node whose device number matches).
+mkdir "$work/olddev"
+mount --bind /dev "$work/olddev"
+mount -t tmpfs -o mode=0755 tmpfs /dev
+for node in null zero full random urandom; do
+        touch "/dev/$node"
+        mount --bind "$work/olddev/$node" "/dev/$node"
+done
+mkdir /dev/vfio
+nodes=yes
+mknod -m 0600 /dev/vfio/12 c 243 0 && mknod -m 0600 /dev/kvmfr0 c 242 0 || nodes=no # no CAP_MKNOD: skip those
+
+n=0 failed=0
+ok() {
+        n=$((n + 1))
+        echo "ok $n - $*"
+}
+not_ok() {
+        n=$((n + 1)) failed=$((failed + 1))
+        echo "not ok $n - $*"
+}
+check() { # check DESCRIPTION COMMAND...
+        local what=$1
+        shift
+        if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# One udevadm test per device and action; properties (KEY=value lines on stdout) kept for the checks, the log
+# (stderr) kept for failures.
+run_udev() { # run_udev ACTION DEVPATH -> $work/out/ACTION/KERNEL.{props,log}
+        local action=$1 devpath=$2 out
+        out=$work/out/$action/${devpath##*/}
+        mkdir -p "${out%/*}"
+        # umockdev builds the testbed and its preload makes udevadm take it for sysfs (sd-device checks the file
+        # system type). The IMPORT helper runs without the preload, so the testbed is also bind-mounted over /sys
+        # (mount and umount without the preload, which confuses them) for the length of the run.
+        # TMPDIR: the testbed goes on the private /run too, so even a crashed run leaves nothing behind.
+        # shellcheck disable=SC2016 # expanded by the inner sh
+        TMPDIR=$work umockdev-run --device "$mock" -- sh -c '
+                env -u LD_PRELOAD mount --bind "$UMOCKDEV_DIR/sys" /sys || exit 1
+                udevadm test --action="$0" "$1"
+                rc=$?
+                env -u LD_PRELOAD umount /sys
+                exit $rc' \
+                "$action" "/sys$devpath" > "$out.props" 2> "$out.log" || {
+                echo "# udevadm test --action=$action $devpath failed:"
+                sed 's/^/#   /' "$out.log"
+        }
+}
+
+prop() { # prop ACTION KERNEL KEY -> value, empty when unset
+        sed -n "s/^$3=//p" "$work/out/$1/$2.props" | tail -n 1
+}
+
+has_prop() { # has_prop ACTION KERNEL KEY VALUE
+        [[ $(prop "$1" "$2" "$3") == "$4" ]] || {
+                echo "#   $2 ($1): $3='$(prop "$1" "$2" "$3")', expected '$4'"
+                return 1
+        }
+}
+
+tagged() { # tagged ACTION KERNEL: in CURRENT_TAGS (what PID 1 reads) with the alias vxm-vfio@ relies on
+        has_prop "$1" "$2" CURRENT_TAGS ":systemd:" && has_prop "$1" "$2" SYSTEMD_ALIAS "/sys/subsystem/pci/devices/$2"
+}
+
+untouched() { # untouched ACTION KERNEL: no tag, no alias, no VXM_* property
+        local touched
+        touched=$(grep -E '^(TAGS|CURRENT_TAGS|SYSTEMD_ALIAS|VXM_[A-Z0-9_]*)=' "$work/out/$1/$2.props") || return 0
+        echo "#   $2 ($1) was touched:"
+        while read -r line; do
+                echo "#     $line"
+        done <<< "$touched"
+        return 1
+}
+
+pci=/devices/pci0000:00
+declare -A devpath=(
+        [0000:00:02.0]=$pci/0000:00:02.0
+        [0000:03:00.0]=$pci/0000:00:01.0/0000:03:00.0
+        [0000:03:00.1]=$pci/0000:00:01.0/0000:03:00.1
+        [0000:03:00.2]=$pci/0000:00:01.0/0000:03:00.2
+        [0000:04:00.0]=$pci/0000:00:1c.0/0000:04:00.0
+        [0000:05:00.0]=$pci/0000:00:1d.0/0000:05:00.0
+        [0000:05:00.1]=$pci/0000:00:1d.0/0000:05:00.1
+        [0000:06:00.0]=$pci/0000:00:1e.0/0000:06:00.0
+        [12]=/devices/virtual/vfio/12
+        [kvmfr0]=/devices/virtual/kvmfr/kvmfr0
+)
+for dev in "${!devpath[@]}"; do
+        run_udev add "${devpath[$dev]}"
+done
+# vxm-vfio's driver switch makes unbind/bind events; a device that lost its tag there would stop vxm-vfio@.
+for action in bind unbind change; do
+        run_udev "$action" "${devpath[0000:03:00.0]}"
+        run_udev "$action" "${devpath[0000:03:00.1]}"
+done
+
+for gpu in 0000:00:02.0 0000:03:00.0 0000:04:00.0; do
+        check "$gpu (display) is tagged for systemd with its alias" tagged add "$gpu"
+        check "$gpu has VXM_GPU=1" has_prop add "$gpu" VXM_GPU 1
+done
+check "0000:00:02.0 has VXM_BOOT_VGA=1 (boot_vga=1)" has_prop add 0000:00:02.0 VXM_BOOT_VGA 1
+check "0000:03:00.0 has VXM_BOOT_VGA=0 (boot_vga=0)" has_prop add 0000:03:00.0 VXM_BOOT_VGA 0
+check "0000:04:00.0 has VXM_BOOT_VGA=0 (3D controller, no boot_vga)" has_prop add 0000:04:00.0 VXM_BOOT_VGA 0
+check "0000:03:00.0 is not marked a companion" has_prop add 0000:03:00.0 VXM_GPU_COMPANION ""
+
+for companion in 0000:03:00.1 0000:03:00.2; do
+        check "$companion (companion) is tagged for systemd with its alias" tagged add "$companion"
+        check "$companion has VXM_GPU_COMPANION=1" has_prop add "$companion" VXM_GPU_COMPANION 1
+        check "$companion names its GPU" has_prop add "$companion" VXM_GPU_FUNCTION0 0000:03:00.0
+        check "$companion has no VXM_GPU" has_prop add "$companion" VXM_GPU ""
+done
+
+for other in 0000:05:00.0 0000:05:00.1 0000:06:00.0; do
+        check "$other (no GPU in its slot) is untouched" untouched add "$other"
+done
+
+for action in bind unbind change; do
+        check "0000:03:00.0 stays tagged on $action" tagged "$action" 0000:03:00.0
+        check "0000:03:00.1 stays tagged on $action" tagged "$action" 0000:03:00.1
+done
+
+node_is() { # node_is PATH MODE GID
+        local got
+        got=$(stat -c '%a %g' "$1")
+        [[ $got == "$2 $3" ]] || {
+                echo "#   $1: mode/gid $got, expected $2 $3"
+                return 1
+        }
+}
+if [[ $nodes == yes ]]; then
+        check "/dev/vfio/12 is group vxm, mode 0660" node_is /dev/vfio/12 660 "$vxm_gid"
+        check "/dev/kvmfr0 is group vxm, mode 0660" node_is /dev/kvmfr0 660 "$vxm_gid"
+else
+        ok "/dev/vfio/12 is group vxm, mode 0660 # SKIP cannot create device nodes here"
+        ok "/dev/kvmfr0 is group vxm, mode 0660 # SKIP cannot create device nodes here"
+fi
+rules_clean() { # every run read our rules, and no line of them drew a complaint
+        local logs=("$work"/out/*/*.log)
+        [[ $(grep -l 'Reading rules file: .*/70-vxm.rules' "${logs[@]}" | wc -l) -eq ${#logs[@]} ]] &&
+                ! grep -h -E '70-vxm\.rules:[0-9]+ .*(Unknown|Invalid|[Ff]ailed|ignoring)' "${logs[@]}"
+}
+check "the rules are read and draw no warnings" rules_clean
+
+# The unit side: the device unit systemd derives from the alias is the one vxm-vfio@.service binds to. systemd does
+# both conversions itself (systemd-escape for the alias; specifier expansion in verify's unit dump).
+alias=$(prop add 0000:03:00.0 SYSTEMD_ALIAS)
+device_unit=$(systemd-escape --path --suffix=device "$alias")
+root=$work/root
+install -D -m 0644 "$vfio_unit" "$root/etc/systemd/system/vxm-vfio@.service"
+install -D -m 0755 "$vfio_helper" "$root$libexecdir/vxm-vfio"
+binds_to=$(SYSTEMD_LOG_LEVEL=debug systemd-analyze verify --man=no --root="$root" \
+        "$root/etc/systemd/system/vxm-vfio@.service:vxm-vfio@0000:03:00.0.service" 2>&1 |
+        sed -n 's/^[[:space:]]*BindsTo: \([^ ]*\).*/\1/p')
+check "vxm-vfio@0000:03:00.0.service binds to $device_unit (from the alias)" \
+        test "$binds_to" = "$device_unit"
+[[ $binds_to == "$device_unit" ]] || echo "#   BindsTo='$binds_to'"
+
+echo "1..$n"
+[[ $failed -eq 0 ]]
