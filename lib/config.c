@@ -26,6 +26,7 @@ typedef struct Parser {
         const char *file;
         unsigned line;
         unsigned errors;
+        int read_error;
         Guest *guest;
         char section[INI_NAME_MAX + 1];
 } Parser;
@@ -47,21 +48,38 @@ static bool line_is_acceptable(Parser *p, const char *line, size_t len) {
                 parser_error(p, "line contains a NUL byte");
                 return false;
         }
+        /* Strip one "\n" or "\r\n", no more: the reader copies the whole line into inih's 200-byte buffer. */
         size_t n = len;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        if (n > 0 && line[n - 1] == '\n')
+                n--;
+        if (n > 0 && line[n - 1] == '\r')
                 n--;
         if (n > INI_LINE_MAX) {
                 parser_error(p, "line is %zu bytes long, at most %d are allowed", n, INI_LINE_MAX);
                 return false;
         }
-
         const char *s = line;
         if (p->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
                 s += 3;
         size_t indent = strspn(s, " \t");
         const char *t = s + indent;
-        if (*t == '\0' || *t == '\n' || *t == '\r' || *t == ';' || *t == '#')
+        /* Blank or comment: never reaches a unit, whatever bytes it holds. Blank means nothing before the line end:
+         * inih skips a leading '\r' like a blank, so "  \rKey=..." would become a continuation line. */
+        if ((size_t) (t - line) >= n || *t == ';' || *t == '#')
                 return true;
+
+        /* systemd ends a unit file line at '\r' too, so a value must never carry one (or any control character)
+         * into a generated unit. Tabs are whitespace. */
+        for (size_t i = 0; i < n; i++)
+                if (((unsigned char) line[i] < ' ' && line[i] != '\t') || line[i] == 0x7f) {
+                        parser_error(p, "line contains the control character 0x%02x", (unsigned char) line[i]);
+                        return false;
+                }
+        /* systemd ignores a unit line that is not UTF-8 (with a warning): refuse it here, where the user sees why. */
+        if (!utf8_is_valid_n(line, n)) {
+                parser_error(p, "line is not valid UTF-8");
+                return false;
+        }
         if (indent > 0) {
                 parser_error(p, "indented line: continuation lines are not supported, remove the leading whitespace");
                 return false;
@@ -96,9 +114,13 @@ static char *reader(char *str, int num, void *stream) {
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
 
+        errno = 0;
         ssize_t n = getline(&line, &cap, p->f);
-        if (n < 0)
+        if (n < 0) {
+                if (ferror(p->f))
+                        p->read_error = errno ? errno : EIO; /* e.g. EISDIR: not the same as an empty file */
                 return NULL;
+        }
         p->line++;
 
         /* A refused line reaches inih as a blank one, so it neither errors twice nor misreads it. */
@@ -218,8 +240,9 @@ static int parse_resolution_value(Parser *p, const char *key, const char *value,
         Guest *g = p->guest;
         unsigned w, h;
         int end = 0;
-        if (sscanf(value, "%5u%*1[x]%5u%n", &w, &h, &end) != 2 || value[end] != '\0' || w < 320 || h < 200 ||
-            w > 16384 || h > 16384) {
+        /* sscanf's %u would also take blanks and signs ("+1920x 1080"). */
+        if (strspn(value, "0123456789x") != strlen(value) || sscanf(value, "%5u%*1[x]%5u%n", &w, &h, &end) != 2 ||
+            value[end] != '\0' || w < 320 || h < 200 || w > 16384 || h > 16384) {
                 parser_error(p, "%s=%s: expected WIDTHxHEIGHT, e.g. 2560x1440", key, value);
                 return -EINVAL;
         }
@@ -263,7 +286,9 @@ static int parse_input_list_value(Parser *p, const char *key, const char *value,
                 *is_auto = true;
                 return 0;
         }
-        if (strncmp(value, "/dev/input/", 11) != 0 || strstr(value, "/../")) {
+        size_t len = strlen(value);
+        if (strncmp(value, "/dev/input/", 11) != 0 || strstr(value, "/../") ||
+            (len >= 3 && strcmp(value + len - 3, "/..") == 0)) {
                 parser_error(p, "%s=%s: expected auto or a path under /dev/input/ (e.g. /dev/input/by-id/...-event-kbd)",
                              key, value);
                 return -EINVAL;
@@ -286,9 +311,21 @@ static int parse_grab_toggle_value(Parser *p, const char *key, const char *value
 
 static int parse_monitor_value(Parser *p, const char *key, const char *value, void *field) {
         static const char *const prefixes[] = { "bus:", "display:", "model:", "serial:", "edid:", NULL };
-        for (size_t i = 0; prefixes[i]; i++)
-                if (strncmp(value, prefixes[i], strlen(prefixes[i])) == 0 && value[strlen(prefixes[i])])
-                        return parse_string_value(p, key, value, field);
+        for (size_t i = 0; prefixes[i]; i++) {
+                const char *arg = value + strlen(prefixes[i]);
+                if (strncmp(value, prefixes[i], strlen(prefixes[i])) != 0 || !*arg)
+                        continue;
+                /* What libddcutil can use: a number for bus:/display:, the whole 128-byte EDID for edid:. */
+                unsigned long n;
+                if (i < 2 && parse_unsigned(arg, 255, &n) < 0)
+                        break;
+                if (i == 4 && (strlen(arg) != 256 || strspn(arg, "0123456789abcdefABCDEF") != 256)) {
+                        parser_error(p, "%s=%s: edid: takes the monitor's whole 128-byte EDID as 256 hex digits", key,
+                                     value);
+                        return -EINVAL;
+                }
+                return parse_string_value(p, key, value, field);
+        }
         parser_error(p, "%s=%s: expected bus:N, display:N, model:NAME, serial:SERIAL or edid:HEX", key, value);
         return -EINVAL;
 }
@@ -331,7 +368,9 @@ static int parse_bridge_value(Parser *p, const char *key, const char *value, voi
 static int parse_mac_value(Parser *p, const char *key, const char *value, void *field) {
         unsigned b[6];
         int end = 0;
-        if (sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 ||
+        /* sscanf's %x would also take blanks, signs and "0x". */
+        if (strspn(value, "0123456789abcdefABCDEF:") != strlen(value) ||
+            sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 ||
             value[end] != '\0' || strlen(value) != 17 || (b[0] & 1)) {
                 parser_error(p, "%s=%s: expected a unicast MAC address like 52:54:00:12:34:56", key, value);
                 return -EINVAL;
@@ -554,12 +593,19 @@ static int handler(void *userdata, const char *section, const char *name, const 
 }
 
 static int parse_file(Guest *g, const char *path) {
+        /* Errors are -EINVAL, as documented: -ENOENT from a dangling symlink would read as "no such guest". */
         _cleanup_fclose_ FILE *f = root_fopen(path, "re");
-        if (!f)
-                return log_error_errno(errno, "%s: cannot read: %m", path);
+        if (!f) {
+                log_error_errno(errno, "%s: cannot read: %m", path);
+                return -EINVAL;
+        }
 
         Parser p = { .f = f, .file = path, .guest = g };
         int r = ini_parse_stream(reader, &p, handler, &p);
+        if (p.read_error) {
+                log_error_errno(p.read_error, "%s: cannot read: %m", path);
+                return -EINVAL;
+        }
         if (r > 0 && p.errors == 0)
                 /* inih found something our checks did not; p.line is the last line read. */
                 log_error("%s:%d: syntax error", path, r), p.errors++;
@@ -702,15 +748,18 @@ int guest_load(const char *name, Guest **ret) {
                 return log_error_errno(EINVAL, "Invalid guest name \"%s\": %s", name,
                                        !guest_name_is_valid(name, &why) ? why : "not a file name");
 
+        bool is_link = false;
         for (size_t i = 0; config_dirs[i] && !main_path; i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s.conf", config_dirs[i], name);
                 struct stat st;
-                if (root_lstat(p, &st) == 0)
+                if (root_lstat(p, &st) == 0) {
                         main_path = TAKE_PTR(p);
+                        is_link = S_ISLNK(st.st_mode);
+                }
         }
         if (!main_path)
                 return -ENOENT;
-        if (path_is_mask(main_path)) {
+        if (is_link && path_is_mask(main_path)) {
                 log_debug("%s is masked, ignoring guest %s.", main_path, name);
                 return -ENOENT;
         }
@@ -782,8 +831,9 @@ int guest_list(char ***ret) {
                         if (strv_contains(seen, name))
                                 continue; /* a higher-priority dir decided already */
                         strv_push(&seen, name);
+                        /* Only a symlink can mask: spare the readlink() for the common regular file. */
                         _cleanup_free_ char *path = xasprintf("%s/%s", config_dirs[i], de->d_name);
-                        if (!path_is_mask(path))
+                        if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) || !path_is_mask(path))
                                 strv_consume(&result, TAKE_PTR(name));
                 }
         }

@@ -84,7 +84,10 @@ int parse_seconds(const char *s, unsigned *ret) {
                 char *end;
                 if (!isdigit((unsigned char) *p))
                         return -EINVAL;
+                errno = 0;
                 unsigned long v = strtoul(p, &end, 10);
+                if (errno == ERANGE)
+                        return -ERANGE;
                 p = end;
                 size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz");
                 size_t i;
@@ -93,6 +96,9 @@ int parse_seconds(const char *s, unsigned *ret) {
                                 break;
                 if (i == sizeof units / sizeof units[0])
                         return -EINVAL;
+                /* Check before multiplying: v * mult can wrap around to a small, valid-looking number. */
+                if (v > 7 * 24 * 3600 / units[i].mult)
+                        return -ERANGE;
                 total += v * units[i].mult;
                 if (total > 7 * 24 * 3600)
                         return -ERANGE;
@@ -125,4 +131,35 @@ bool string_has_cc(const char *s) {
                 if ((unsigned char) *s < ' ' || *s == 0x7f)
                         return true;
         return false;
+}
+
+bool utf8_is_valid_n(const char *s, size_t n) {
+        const unsigned char *p = (const unsigned char *) s, *end = p + n;
+
+        while (p < end) {
+                unsigned c = *p, len;
+                uint32_t cp, min;
+                if (c < 0x80) {
+                        p++;
+                        continue;
+                } else if ((c & 0xe0) == 0xc0)
+                        len = 2, cp = c & 0x1f, min = 0x80;
+                else if ((c & 0xf0) == 0xe0)
+                        len = 3, cp = c & 0x0f, min = 0x800;
+                else if ((c & 0xf8) == 0xf0)
+                        len = 4, cp = c & 0x07, min = 0x10000;
+                else
+                        return false;
+                if ((size_t) (end - p) < len)
+                        return false;
+                for (unsigned i = 1; i < len; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        cp = cp << 6 | (p[i] & 0x3f);
+                }
+                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                        return false;
+                p += len;
+        }
+        return true;
 }

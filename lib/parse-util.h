@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* All return 0 or -EINVAL/-ERANGE and leave *ret untouched on error. */
@@ -13,3 +14,5 @@ int parse_seconds(const char *s, unsigned *ret);             /* "90", "90s", "2m
 bool guest_name_is_valid(const char *name, const char **reason);
 /* true if s contains a byte that must never appear in a generated unit (control chars, newline). */
 bool string_has_cc(const char *s);
+/* true if the n bytes at s are well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+bool utf8_is_valid_n(const char *s, size_t n);

@@ -35,7 +35,9 @@ static int cmp(const void *a, const void *b) {
 }
 
 void strv_sort(char **l) {
-        qsort(l, strv_length(l), sizeof(char *), cmp);
+        size_t n = strv_length(l);
+        if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+                qsort(l, n, sizeof(char *), cmp);
 }
 
 char **strv_free(char **l) {
