@@ -2,6 +2,8 @@
 /* vxm-generator: turns /etc/vxm/NAME.conf into drop-ins for the shipped vxm-*@.service templates.
  * It only declares: no hardware access, no IPC, and a bad guest never stops the others from being generated. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,24 +18,11 @@
 
 /* VFIO pins all guest RAM; QEMU itself needs some locked memory on top (libvirt uses the same 1 GiB). */
 #define MEMLOCK_HEADROOM (1ULL << 30)
+/* Time for QMP quit and SIGTERM after the guest's shutdown timeout ran out. */
+#define STOP_GRACE_SEC 30
 
 static const char *dest;
-
-/* Writes value so that systemd reads it back verbatim: '%' would start a specifier. The loader guarantees there is
- * no control character (no newline or '\r' can start a second directive). A line ending in an unescaped backslash
- * would be joined with the next one, swallowing the directive after it (e.g. the first Requires=), so such a
- * backslash is doubled: systemd then shows two, but the unit keeps its shape. */
-static void fput_unit_value(FILE *f, const char *value) {
-        size_t trailing = 0;
-        for (const char *p = value; *p; p++) {
-                if (*p == '%')
-                        fputc('%', f);
-                fputc(*p, f);
-                trailing = *p == '\\' ? trailing + 1 : 0;
-        }
-        if (trailing % 2 == 1)
-                fputc('\\', f);
-}
+static int dest_fd = -1;
 
 /* The other guests that name one of a guest's devices: indices into the guest array, ascending, no duplicates. */
 typedef struct Conflicts {
@@ -101,88 +90,153 @@ static Conflicts *find_conflicts(Guest *const *guests, size_t n_guests) {
         return c;
 }
 
-static int mkdir_in_dest(const char *subdir) {
-        _cleanup_free_ char *p = xasprintf("%s/%s", dest, subdir);
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "Failed to create %s: %m", p);
+/* Writes UNIT.d/50-vxm-generator.conf relative to the output dir: one mkdir, one open, one write per drop-in. */
+static int write_dropin(const char *unit, const char *content, size_t size) {
+        _cleanup_free_ char *dir = xasprintf("%s.d", unit);
+        if (mkdirat(dest_fd, dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s/%s: %m", dest, dir);
+
+        _cleanup_free_ char *file = xasprintf("%s/50-vxm-generator.conf", dir);
+        _cleanup_close_ int fd = openat(dest_fd, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create %s/%s: %m", dest, file);
+        ssize_t n = write(fd, content, size);
+        if (n != (ssize_t) size)
+                return log_error_errno(n < 0 ? errno : EIO, "Failed to write %s/%s: %m", dest, file);
         return 0;
 }
 
+/* Drop-ins are composed in one reused memory buffer, then written at once. */
+typedef struct Text {
+        char *buf;
+        size_t len, cap;
+} Text;
+
+static Text text;
+
+static void text_printf(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_printf(Text *t, const char *fmt, ...) {
+        for (;;) {
+                va_list ap;
+                va_start(ap, fmt);
+                int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+                va_end(ap);
+                if (n < 0)
+                        abort();
+                if ((size_t) n < t->cap - t->len) {
+                        t->len += (size_t) n;
+                        return;
+                }
+                t->cap = (t->cap + (size_t) n + 1) * 2;
+                t->buf = xrealloc(t->buf, t->cap);
+        }
+}
+
+/* Writes value so that systemd reads it back verbatim: '%' would start a specifier. The loader guarantees there is
+ * no control character (no newline or '\r' can start a second directive). A line ending in an unescaped backslash
+ * would be joined with the next one, swallowing the directive after it (e.g. the first Requires=), so such a
+ * backslash is doubled: systemd then shows two, but the unit keeps its shape. */
+static void text_put_unit_value(Text *t, const char *value) {
+        size_t trailing = 0;
+        for (const char *p = value; *p; p++) {
+                if (t->cap - t->len < 4) {
+                        t->cap = t->cap * 2 + 64;
+                        t->buf = xrealloc(t->buf, t->cap);
+                }
+                if (*p == '%')
+                        t->buf[t->len++] = '%';
+                t->buf[t->len++] = *p;
+                trailing = *p == '\\' ? trailing + 1 : 0;
+        }
+        t->buf[t->len] = '\0';
+        if (trailing % 2 == 1)
+                text_printf(t, "\\");
+}
+
+static int text_write_dropin(Text *t, const char *unit) {
+        int r = write_dropin(unit, t->buf, t->len);
+        t->len = 0;
+        return r;
+}
+
 static int write_guest_dropin(const Guest *g, Guest *const *all, const Conflicts *conflicts) {
-        _cleanup_free_ char *dir = xasprintf("vxm-guest@%s.service.d", g->name);
-        int r = mkdir_in_dest(dir);
-        if (r < 0)
-                return r;
+        Text *t = &text;
 
-        _cleanup_free_ char *path = xasprintf("%s/%s/50-vxm-generator.conf", dest, dir);
-        _cleanup_fclose_ FILE *f = fopen(path, "we");
-        if (!f)
-                return log_error_errno(errno, "Failed to create %s: %m", path);
-
-        fprintf(f, "# Automatically generated by vxm-generator\n\n[Unit]\nSourcePath=%s\nDescription=", g->path);
-        fput_unit_value(f, g->description);
-        fputc('\n', f);
+        text_printf(t, "# Automatically generated by vxm-generator\n\n[Unit]\nSourcePath=%s\nDescription=", g->path);
+        text_put_unit_value(t, g->description);
+        text_printf(t, "\n");
 
         for (size_t i = 0; i < g->n_devices; i++) {
                 char bdf[PCI_ADDRESS_STRLEN];
                 pci_address_format(&g->devices[i].address, bdf);
-                fprintf(f, "Requires=vxm-vfio@%s.service\nAfter=vxm-vfio@%s.service\n", bdf, bdf);
+                text_printf(t, "Requires=vxm-vfio@%s.service\nAfter=vxm-vfio@%s.service\n", bdf, bdf);
         }
         if (g->hugepages != HUGEPAGES_NO)
-                fprintf(f, "Requires=vxm-hugepages@%s.service\nAfter=vxm-hugepages@%s.service\n", g->name, g->name);
+                text_printf(t, "Requires=vxm-hugepages@%s.service\nAfter=vxm-hugepages@%s.service\n", g->name, g->name);
         if (g->tpm)
-                fprintf(f, "Requires=vxm-swtpm@%s.service\nAfter=vxm-swtpm@%s.service\n", g->name, g->name);
+                text_printf(t, "Requires=vxm-swtpm@%s.service\nAfter=vxm-swtpm@%s.service\n", g->name, g->name);
         if (g->looking_glass)
-                fprintf(f, "Requires=vxm-lookingglass@%s.service\nAfter=vxm-lookingglass@%s.service\n", g->name,
+                text_printf(t, "Requires=vxm-lookingglass@%s.service\nAfter=vxm-lookingglass@%s.service\n", g->name,
                         g->name);
         if (g->keyboard_auto || g->mouse_auto || g->keyboards || g->mice)
-                fprintf(f, "Requires=vxm-input@%s.service\nAfter=vxm-input@%s.service\n", g->name, g->name);
+                text_printf(t, "Requires=vxm-input@%s.service\nAfter=vxm-input@%s.service\n", g->name, g->name);
         /* The monitor follows the guest: vxm-ddc@ binds to the guest unit and is ordered after it. */
         if (g->monitor)
-                fprintf(f, "Wants=vxm-ddc@%s.service\n", g->name);
+                text_printf(t, "Wants=vxm-ddc@%s.service\n", g->name);
         for (size_t i = 0; i < conflicts->n; i++)
-                fprintf(f, "Conflicts=vxm-guest@%s.service\n", all[conflicts->guests[i]]->name);
+                text_printf(t, "Conflicts=vxm-guest@%s.service\n", all[conflicts->guests[i]]->name);
 
-        fprintf(f, "\n[Service]\nUser=%s\nTimeoutStopSec=%u\n", g->user, g->shutdown_timeout);
+        /* vxm-guest stop waits ShutdownTimeout= for the guest's own shutdown, then asks QEMU to quit, then
+         * terminates it: systemd must not kill it before that last step had its time. */
+        text_printf(t, "\n[Service]\nUser=%s\nTimeoutStopSec=%u\n", g->user, g->shutdown_timeout + STOP_GRACE_SEC);
         if (g->n_devices > 0)
-                fprintf(f, "LimitMEMLOCK=%llu\n", (unsigned long long) (g->memory + MEMLOCK_HEADROOM));
+                text_printf(t, "LimitMEMLOCK=%llu\n", (unsigned long long) (g->memory + MEMLOCK_HEADROOM));
 
-        if (fflush(f) != 0 || ferror(f))
-                return log_error_errno(errno ? errno : EIO, "Failed to write %s: %m", path);
-        return 0;
+        _cleanup_free_ char *unit = xasprintf("vxm-guest@%s.service", g->name);
+        return text_write_dropin(t, unit);
 }
 
 /* Preparation steps that run as the guest's user need to know who that is. */
 static int write_user_dropin(const Guest *g, const char *template) {
-        _cleanup_free_ char *dir = xasprintf("%s@%s.service.d", template, g->name);
-        int r = mkdir_in_dest(dir);
-        if (r < 0)
-                return r;
-
-        _cleanup_free_ char *path = xasprintf("%s/%s/50-vxm-generator.conf", dest, dir);
-        _cleanup_fclose_ FILE *f = fopen(path, "we");
-        if (!f)
-                return log_error_errno(errno, "Failed to create %s: %m", path);
-        fprintf(f, "# Automatically generated by vxm-generator\n\n[Unit]\nSourcePath=%s\n\n[Service]\nUser=%s\n",
+        Text *t = &text;
+        text_printf(t, "# Automatically generated by vxm-generator\n\n[Unit]\nSourcePath=%s\n\n[Service]\nUser=%s\n",
                 g->path, g->user);
-        if (fflush(f) != 0 || ferror(f))
-                return log_error_errno(errno ? errno : EIO, "Failed to write %s: %m", path);
-        return 0;
+
+        _cleanup_free_ char *unit = xasprintf("%s@%s.service", template, g->name);
+        return text_write_dropin(t, unit);
 }
 
 static int link_autostart(const Guest *g) {
         static bool have_wants_dir = false;
         if (!have_wants_dir) {
-                int r = mkdir_in_dest("multi-user.target.wants");
-                if (r < 0)
-                        return r;
+                if (mkdirat(dest_fd, "multi-user.target.wants", 0755) < 0 && errno != EEXIST)
+                        return log_error_errno(errno, "Failed to create %s/multi-user.target.wants: %m", dest);
                 have_wants_dir = true;
         }
 
-        _cleanup_free_ char *link = xasprintf("%s/multi-user.target.wants/vxm-guest@%s.service", dest, g->name);
-        if (symlink(VXM_SYSTEMUNITDIR "/vxm-guest@.service", link) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "Failed to create %s: %m", link);
+        _cleanup_free_ char *link = xasprintf("multi-user.target.wants/vxm-guest@%s.service", g->name);
+        if (symlinkat(VXM_SYSTEMUNITDIR "/vxm-guest@.service", dest_fd, link) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s/%s: %m", dest, link);
         return 0;
+}
+
+/* Two autostarted guests that share a device would each cancel the other's start job at boot: say so at the line
+ * that asks for it. Both are still generated; which one wins is up to the boot transaction. */
+static void warn_autostart_conflicts(Guest *const *guests, size_t n_guests, const Conflicts *conflicts) {
+        for (size_t i = 0; i < n_guests; i++) {
+                if (!guests[i]->autostart)
+                        continue;
+                for (size_t j = 0; j < conflicts[i].n; j++) {
+                        const Guest *other = guests[conflicts[i].guests[j]];
+                        if (!other->autostart || conflicts[i].guests[j] < i)
+                                continue;
+                        const ConfigSource *src = guest_key_source(other, "Guest", "Autostart");
+                        log_warning("%s:%u: Autostart=yes, but guest %s shares a PCI device with guest %s, which is "
+                                    "also started at boot: only one of them can run.",
+                                    src ? src->file : other->path, src ? src->line : 0, other->name,
+                                    guests[i]->name);
+                }
+        }
 }
 
 static bool autostart_allowed(void) {
@@ -226,6 +280,8 @@ static int run(void) {
         if (r < 0)
                 return r;
 
+        config_cache_begin();
+
         for (size_t i = 0; names && names[i]; i++) {
                 Guest *g;
                 r = guest_load(names[i], &g);
@@ -239,9 +295,14 @@ static int run(void) {
                 guests = xrealloc(guests, (n_guests + 1) * sizeof *guests);
                 guests[n_guests++] = g;
         }
+        config_cache_end();
 
-        bool autostart = autostart_allowed();
+        bool any_autostart = false;
+        for (size_t i = 0; i < n_guests; i++)
+                any_autostart = any_autostart || guests[i]->autostart;
+        bool autostart = any_autostart && autostart_allowed();
         Conflicts *conflicts = find_conflicts(guests, n_guests);
+        warn_autostart_conflicts(guests, n_guests, conflicts);
         for (size_t i = 0; i < n_guests; i++) {
                 Guest *g = guests[i];
                 r = write_guest_dropin(g, guests, &conflicts[i]);
@@ -273,6 +334,11 @@ int main(int argc, char *argv[]) {
         }
         dest = argv[1];
         umask(0022);
+        dest_fd = open(dest, O_DIRECTORY | O_PATH | O_CLOEXEC);
+        if (dest_fd < 0) {
+                log_error_errno(errno, "Failed to open the output directory %s: %m", dest);
+                return 1;
+        }
 
         return run() < 0 ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -22,11 +23,11 @@ const char *const config_dirs[] = { "/etc/vxm", "/run/vxm", "/usr/lib/vxm", NULL
 #define INI_NAME_MAX 48
 
 typedef struct Parser {
-        FILE *f;
+        const char *buf; /* the whole file, read at once: no stdio buffering to set up per small file */
+        size_t size, pos;
         const char *file;
         unsigned line;
         unsigned errors;
-        int read_error;
         Guest *guest;
         char section[INI_NAME_MAX + 1];
 } Parser;
@@ -111,25 +112,25 @@ static bool line_is_acceptable(Parser *p, const char *line, size_t len) {
 
 static char *reader(char *str, int num, void *stream) {
         Parser *p = stream;
-        _cleanup_free_ char *line = NULL;
-        size_t cap = 0;
-
-        errno = 0;
-        ssize_t n = getline(&line, &cap, p->f);
-        if (n < 0) {
-                if (ferror(p->f))
-                        p->read_error = errno ? errno : EIO; /* e.g. EISDIR: not the same as an empty file */
+        if (p->pos >= p->size)
                 return NULL;
-        }
+
+        const char *start = p->buf + p->pos;
+        const char *nl = memchr(start, '\n', p->size - p->pos);
+        size_t n = nl ? (size_t) (nl - start) + 1 : p->size - p->pos;
+        p->pos += n;
         p->line++;
 
+        /* A NUL-terminated copy; an embedded NUL makes it shorter than n, which line_is_acceptable() refuses. */
+        _cleanup_free_ char *line = xstrndup(start, n);
+
         /* A refused line reaches inih as a blank one, so it neither errors twice nor misreads it. */
-        if (!line_is_acceptable(p, line, (size_t) n) || num < INI_LINE_MAX + 3) {
+        if (!line_is_acceptable(p, line, n) || num < INI_LINE_MAX + 3) {
                 str[0] = '\n';
                 str[1] = '\0';
                 return str;
         }
-        memcpy(str, line, (size_t) n + 1);
+        memcpy(str, line, n + 1);
         return str;
 }
 
@@ -270,6 +271,7 @@ static int parse_lg_file_value(Parser *p, const char *key, const char *value, vo
                              value);
                 return -EINVAL;
         }
+        p->guest->looking_glass = true;
         return parse_string_value(p, key, value, field);
 }
 
@@ -579,7 +581,14 @@ static int handler(void *userdata, const char *section, const char *name, const 
                 if (strcmp(keys[i].section, section) != 0)
                         continue;
                 if (strcmp(keys[i].key, name) == 0) {
-                        keys[i].parse(p, name, value, (char *) p->guest + keys[i].offset);
+                        if (keys[i].parse(p, name, value, (char *) p->guest + keys[i].offset) >= 0) {
+                                ConfigSource *src = &p->guest->key_sources[i];
+                                if (!src->file || strcmp(src->file, p->file) != 0) {
+                                        free(src->file);
+                                        src->file = xstrdup(p->file);
+                                }
+                                src->line = p->line;
+                        }
                         return 1;
                 }
                 if (strcasecmp(keys[i].key, name) == 0) {
@@ -594,18 +603,16 @@ static int handler(void *userdata, const char *section, const char *name, const 
 
 static int parse_file(Guest *g, const char *path) {
         /* Errors are -EINVAL, as documented: -ENOENT from a dangling symlink would read as "no such guest". */
-        _cleanup_fclose_ FILE *f = root_fopen(path, "re");
-        if (!f) {
-                log_error_errno(errno, "%s: cannot read: %m", path);
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        int r = root_read_file(path, &buf, &size);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot read: %m", path);
                 return -EINVAL;
         }
 
-        Parser p = { .f = f, .file = path, .guest = g };
-        int r = ini_parse_stream(reader, &p, handler, &p);
-        if (p.read_error) {
-                log_error_errno(p.read_error, "%s: cannot read: %m", path);
-                return -EINVAL;
-        }
+        Parser p = { .buf = buf, .size = size, .file = path, .guest = g };
+        r = ini_parse_stream(reader, &p, handler, &p);
         if (r > 0 && p.errors == 0)
                 /* inih found something our checks did not; p.line is the last line read. */
                 log_error("%s:%d: syntax error", path, r), p.errors++;
@@ -627,11 +634,71 @@ static bool has_suffix(const char *s, const char *suffix) {
 }
 
 /* Collects the NAME.conf.d drop-ins (*.conf) over all dirs: a higher dir's file of the same name replaces a lower one. */
+/* While a caller loads every guest (the generator at boot), each config dir is listed once, so a guest costs no
+ * failing lstat()/opendir() probes in the dirs that do not have its files. Outside such a batch every lookup goes to
+ * the file system, so a long-running caller never sees a stale listing. */
+static char **dir_listing[3];
+static size_t dir_listing_n[3];
+static bool dir_listing_active;
+
+static int strcmp_ptr(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+void config_cache_begin(void) {
+        config_cache_end();
+        for (size_t i = 0; config_dirs[i]; i++) {
+                _cleanup_closedir_ DIR *d = root_opendir(config_dirs[i]);
+                struct dirent *de;
+                while (d && (de = readdir(d))) {
+                        if (de->d_name[0] == '.')
+                                continue;
+                        /* "name\0T": compares as the name, and carries the d_type after it. */
+                        size_t n = strlen(de->d_name);
+                        char *e = xmalloc(n + 2);
+                        memcpy(e, de->d_name, n + 1);
+                        e[n + 1] = (char) de->d_type;
+                        size_t k = dir_listing_n[i]++;
+                        dir_listing[i] = xrealloc(dir_listing[i], (k + 2) * sizeof(char *));
+                        dir_listing[i][k] = e;
+                        dir_listing[i][k + 1] = NULL;
+                }
+                strv_sort(dir_listing[i]);
+        }
+        dir_listing_active = true;
+}
+
+void config_cache_end(void) {
+        for (size_t i = 0; i < ELEMENTSOF(dir_listing); i++) {
+                dir_listing[i] = strv_free(dir_listing[i]);
+                dir_listing_n[i] = 0;
+        }
+        dir_listing_active = false;
+}
+
+/* false only when the cached listing of config_dirs[i] proves that entry is absent. *type is its d_type, or
+ * DT_UNKNOWN when there is no listing or the file system does not say. */
+static bool dir_may_have(size_t i, const char *entry, unsigned char *type) {
+        *type = DT_UNKNOWN;
+        if (!dir_listing_active)
+                return true;
+        char **e = dir_listing[i] ? bsearch(&entry, dir_listing[i], dir_listing_n[i], sizeof(char *),
+                                            strcmp_ptr)
+                                  : NULL;
+        if (e)
+                *type = (unsigned char) (*e)[strlen(*e) + 1];
+        return e;
+}
+
 static int collect_dropins(const char *name, char ***ret) {
         _cleanup_strv_free_ char **names = NULL, **paths = NULL;
 
+        _cleanup_free_ char *dirname = xasprintf("%s.conf.d", name);
         for (size_t i = 0; config_dirs[i]; i++) {
-                _cleanup_free_ char *dir = xasprintf("%s/%s.conf.d", config_dirs[i], name);
+                unsigned char type;
+                if (!dir_may_have(i, dirname, &type))
+                        continue;
+                _cleanup_free_ char *dir = xasprintf("%s/%s", config_dirs[i], dirname);
                 _cleanup_closedir_ DIR *d = root_opendir(dir);
                 if (!d)
                         continue;
@@ -667,6 +734,7 @@ static int collect_dropins(const char *name, char ***ret) {
 static Guest *guest_new(const char *name) {
         Guest *g = xmalloc(sizeof *g);
         g->name = xstrdup(name);
+        g->key_sources = xmalloc(ELEMENTSOF(keys) * sizeof *g->key_sources);
         g->memory = 4ULL << 30;
         g->cpus = 2;
         g->accelerator = ACCELERATOR_KVM;
@@ -674,6 +742,32 @@ static Guest *guest_new(const char *name) {
         g->host_input = g->guest_input = -1;
         g->network = NETWORK_USER;
         return g;
+}
+
+/* Checks that need the whole file: combinations of keys. */
+const ConfigSource *guest_key_source(const Guest *g, const char *section, const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+                        return g->key_sources[i].file ? &g->key_sources[i] : NULL;
+        return NULL;
+}
+
+/* An error about a combination of keys, reported at the line of the key that asks for the combination. */
+static int combination_error(const Guest *g, const char *section, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static int combination_error(const Guest *g, const char *section, const char *key, const char *fmt, ...) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+
+        const ConfigSource *src = guest_key_source(g, section, key);
+        if (src)
+                log_error("%s:%u: %s", src->file, src->line, msg);
+        else
+                log_error("%s: %s", g->path, msg);
+        return -EINVAL;
 }
 
 /* Checks that need the whole file: combinations of keys. */
@@ -688,36 +782,27 @@ static int guest_validate(Guest *g) {
         if (g->looking_glass && !g->lg_file)
                 g->lg_file = xstrdup("/dev/shm/looking-glass");
         if (g->looking_glass && g->lg_size == 0) {
-                if (g->lg_width == 0) {
-                        log_error("%s: [LookingGlass] needs Resolution= or Size=", g->path);
-                        r = -EINVAL;
-                } else
+                if (g->lg_width == 0)
+                        r = combination_error(g, "LookingGlass", "File",
+                                              "[LookingGlass] needs Resolution= (or Size=) to size the shared memory");
+                else
                         g->lg_size = looking_glass_size(g->lg_width, g->lg_height);
         }
-        if (!!g->firmware_code != !!g->firmware_vars) {
-                log_error("%s: [Firmware] Code= and Vars= must be set together (a CODE image needs its matching VARS "
-                          "template)",
-                          g->path);
-                r = -EINVAL;
-        }
-        if (g->network == NETWORK_BRIDGE && !g->bridge) {
-                log_error("%s: [Network] Mode=bridge needs Bridge=NAME", g->path);
-                r = -EINVAL;
-        }
-        if (g->monitor && (g->host_input < 0 || g->guest_input < 0)) {
-                log_error("%s: [Display] Monitor= needs both HostInput= and GuestInput=", g->path);
-                r = -EINVAL;
-        }
-        if (g->monitor && g->host_input == g->guest_input) {
-                log_error("%s: [Display] HostInput= and GuestInput= are the same input", g->path);
-                r = -EINVAL;
-        }
+        if (!!g->firmware_code != !!g->firmware_vars)
+                r = combination_error(g, "Firmware", g->firmware_code ? "Code" : "Vars",
+                                      "Code= and Vars= must be set together (a CODE image needs its matching VARS "
+                                      "template)");
+        if (g->network == NETWORK_BRIDGE && !g->bridge)
+                r = combination_error(g, "Network", "Mode", "Mode=bridge needs Bridge=NAME");
+        if (g->monitor && (g->host_input < 0 || g->guest_input < 0))
+                r = combination_error(g, "Display", "Monitor", "Monitor= needs both HostInput= and GuestInput=");
+        else if (g->monitor && g->host_input == g->guest_input)
+                r = combination_error(g, "Display", "GuestInput",
+                                      "GuestInput= is the same input as HostInput=: the monitor would never switch");
         uint64_t page = g->hugepages == HUGEPAGES_1G ? 1ULL << 30 : 2ULL << 20;
-        if (g->hugepages != HUGEPAGES_NO && g->memory % page != 0) {
-                log_error("%s: [Guest] Memory= must be a multiple of the hugepage size (%s)", g->path,
-                          g->hugepages == HUGEPAGES_1G ? "1G" : "2M");
-                r = -EINVAL;
-        }
+        if (g->hugepages != HUGEPAGES_NO && g->memory % page != 0)
+                r = combination_error(g, "Guest", "Memory", "Memory= must be a multiple of the hugepage size (%s)",
+                                      g->hugepages == HUGEPAGES_1G ? "1G" : "2M");
         return r;
 }
 
@@ -745,14 +830,21 @@ int guest_load(const char *name, Guest **ret) {
 
         /* Never build a path from a name that could leave the config dirs. */
         if (!*name || strchr(name, '/') || strcmp(name, "..") == 0)
-                return log_error_errno(EINVAL, "Invalid guest name \"%s\": %s", name,
+                return log_error_errno(EINVAL, "invalid guest name \"%s\": %s", name,
                                        !guest_name_is_valid(name, &why) ? why : "not a file name");
 
         bool is_link = false;
+        _cleanup_free_ char *filename = xasprintf("%s.conf", name);
         for (size_t i = 0; config_dirs[i] && !main_path; i++) {
-                _cleanup_free_ char *p = xasprintf("%s/%s.conf", config_dirs[i], name);
+                unsigned char type;
+                if (!dir_may_have(i, filename, &type))
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/%s", config_dirs[i], filename);
                 struct stat st;
-                if (root_lstat(p, &st) == 0) {
+                if (type != DT_UNKNOWN) {
+                        main_path = TAKE_PTR(p);
+                        is_link = type == DT_LNK;
+                } else if (root_lstat(p, &st) == 0) {
                         main_path = TAKE_PTR(p);
                         is_link = S_ISLNK(st.st_mode);
                 }
@@ -785,6 +877,9 @@ int guest_load(const char *name, Guest **ret) {
 Guest *guest_free(Guest *g) {
         if (!g)
                 return NULL;
+        for (size_t i = 0; g->key_sources && i < ELEMENTSOF(keys); i++)
+                free(g->key_sources[i].file);
+        free(g->key_sources);
         free(g->name);
         free(g->path);
         strv_free(g->dropins);
@@ -813,32 +908,66 @@ Guest *guest_free(Guest *g) {
         return NULL;
 }
 
-int guest_list(char ***ret) {
-        _cleanup_strv_free_ char **seen = NULL, **result = NULL;
+typedef struct ListEntry {
+        char *name;      /* without ".conf" */
+        size_t dir;      /* index into config_dirs: lower wins */
+        unsigned char type;
+} ListEntry;
 
-        for (size_t i = 0; config_dirs[i]; i++) {
+static int list_entry_compare(const void *a, const void *b) {
+        const ListEntry *x = a, *y = b;
+        int r = strcmp(x->name, y->name);
+        return r != 0 ? r : (x->dir > y->dir) - (x->dir < y->dir);
+}
+
+int guest_list(char ***ret) {
+        ListEntry *entries = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        for (size_t i = 0; config_dirs[i] && r >= 0; i++) {
                 _cleanup_closedir_ DIR *d = root_opendir(config_dirs[i]);
                 if (!d) {
-                        if (errno == ENOENT)
-                                continue;
-                        return log_error_errno(errno, "Failed to open %s: %m", config_dirs[i]);
+                        if (errno != ENOENT)
+                                r = log_error_errno(errno, "Failed to open %s: %m", config_dirs[i]);
+                        continue;
                 }
                 struct dirent *de;
                 while ((de = readdir(d))) {
                         if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".conf"))
                                 continue;
-                        _cleanup_free_ char *name = xstrndup(de->d_name, strlen(de->d_name) - 5);
-                        if (strv_contains(seen, name))
-                                continue; /* a higher-priority dir decided already */
-                        strv_push(&seen, name);
-                        /* Only a symlink can mask: spare the readlink() for the common regular file. */
-                        _cleanup_free_ char *path = xasprintf("%s/%s", config_dirs[i], de->d_name);
-                        if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) || !path_is_mask(path))
-                                strv_consume(&result, TAKE_PTR(name));
+                        entries = xrealloc(entries, (n + 1) * sizeof *entries);
+                        entries[n++] = (ListEntry){ xstrndup(de->d_name, strlen(de->d_name) - 5), i, de->d_type };
                 }
         }
-        strv_sort(result);
-        *ret = TAKE_PTR(result);
+
+        /* Sorted by name, then precedence: the first of each name is the file that counts. */
+        if (n > 0)
+                qsort(entries, n, sizeof *entries, list_entry_compare);
+        char **result = xmalloc((n + 1) * sizeof *result);
+        size_t k = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                if (i > 0 && strcmp(entries[i].name, entries[i - 1].name) == 0)
+                        continue;
+                /* Only a symlink can mask: spare the readlink() for the common regular file. */
+                bool masked = false;
+                if (entries[i].type == DT_LNK || entries[i].type == DT_UNKNOWN) {
+                        _cleanup_free_ char *path = xasprintf("%s/%s.conf", config_dirs[entries[i].dir],
+                                                              entries[i].name);
+                        masked = path_is_mask(path);
+                }
+                if (!masked)
+                        result[k++] = xstrdup(entries[i].name);
+        }
+        result[k] = NULL;
+        for (size_t i = 0; i < n; i++)
+                free(entries[i].name);
+        free(entries);
+        if (r < 0) {
+                strv_free(result);
+                return r;
+        }
+        *ret = result;
         return 0;
 }
 

@@ -105,6 +105,9 @@ typedef struct Guest {
         NetworkMode network;     /* default user */
         char *bridge;            /* Bridge=, required for Mode=bridge */
         char *mac;               /* MACAddress=, default derived from the name */
+
+        /* Where each key was last set (file, line), for messages about combinations of keys. */
+        ConfigSource *key_sources;
 } Guest;
 
 /* The configuration directories in precedence order, without VXM_ROOT. */
@@ -113,6 +116,10 @@ extern const char *const config_dirs[];
 /* Loads guest NAME. Every problem is logged with file:line, key and why; returns 0, -ENOENT when no such guest
  * (or masked: then *ret is NULL and 0 is returned with *masked set), -EINVAL when any error was found. */
 int guest_load(const char *name, Guest **ret);
+/* Between these, guest_load() trusts one listing of each config dir taken at begin (for callers that load every
+ * guest at once and must be fast: the generator). */
+void config_cache_begin(void);
+void config_cache_end(void);
 /* Same, but from one explicit file (no drop-ins): vxm check FILE. */
 int guest_load_file(const char *name, const char *path, Guest **ret);
 Guest *guest_free(Guest *g);
@@ -124,6 +131,9 @@ static inline void guest_freep(Guest **g) {
 /* Names of all guests that have a main file in any config dir and are not masked, sorted. Invalid names are included
  * (guest_load refuses them with a message). Returns 0 or -errno. */
 int guest_list(char ***ret);
+
+/* Where [section] key= was last set for this guest; NULL when it was not set (the default applies). */
+const ConfigSource *guest_key_source(const Guest *g, const char *section, const char *key);
 
 /* Has the guest this exact function? */
 bool guest_has_device(const Guest *g, const PciAddress *a);

@@ -67,7 +67,7 @@ int root_read_file(const char *path, char **ret, size_t *size) {
                 return fd;
 
         size_t n = 0, cap = 4096;
-        _cleanup_free_ char *buf = xmalloc(cap + 1);
+        _cleanup_free_ char *buf = xrealloc(NULL, cap + 1); /* not zeroed: read() fills it */
         for (;;) {
                 ssize_t k = read(fd, buf + n, cap - n);
                 if (k < 0) {

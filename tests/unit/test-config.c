@@ -349,11 +349,11 @@ static void test_whole_file_errors(void) {
         fake_root_write("/etc/vxm/hp.conf", "[Guest]\nMemory=1025M\n[Memory]\nHugepages=2M\n");
         load_fails("hp", -EINVAL);
         EXPECT_MESSAGES("Memory not a multiple of 2M",
-                        "E: /etc/vxm/hp.conf: [Guest] Memory= must be a multiple of the hugepage size (2M)");
+                        "E: /etc/vxm/hp.conf:2: Memory= must be a multiple of the hugepage size (2M)");
         fake_root_write("/etc/vxm/hp1g.conf", "[Guest]\nMemory=1536M\n[Memory]\nHugepages=1G\n");
         load_fails("hp1g", -EINVAL);
         EXPECT_MESSAGES("Memory not a multiple of 1G",
-                        "E: /etc/vxm/hp1g.conf: [Guest] Memory= must be a multiple of the hugepage size (1G)");
+                        "E: /etc/vxm/hp1g.conf:2: Memory= must be a multiple of the hugepage size (1G)");
         fake_root_write("/etc/vxm/hpok.conf", "[Guest]\nMemory=1536M\n[Memory]\nHugepages=2M\n");
         Guest *g = load_ok("hpok");
         EXPECT_NO_MESSAGES("1536M with 2M pages");
@@ -362,19 +362,28 @@ static void test_whole_file_errors(void) {
         fake_root_write("/etc/vxm/fw.conf", "[Firmware]\nCode=/x/CODE.fd\n");
         load_fails("fw", -EINVAL);
         EXPECT_MESSAGES("Code= without Vars=",
-                        "E: /etc/vxm/fw.conf: [Firmware] Code= and Vars= must be set together (a CODE image needs its "
+                        "E: /etc/vxm/fw.conf:2: Code= and Vars= must be set together (a CODE image needs its "
                         "matching VARS template)");
         fake_root_write("/etc/vxm/br.conf", "[Network]\nMode=bridge\n");
         load_fails("br", -EINVAL);
-        EXPECT_MESSAGES("bridge without Bridge=", "E: /etc/vxm/br.conf: [Network] Mode=bridge needs Bridge=NAME");
+        EXPECT_MESSAGES("bridge without Bridge=", "E: /etc/vxm/br.conf:2: Mode=bridge needs Bridge=NAME");
         fake_root_write("/etc/vxm/mon.conf", "[Display]\nMonitor=bus:5\nHostInput=DP-1\n");
         load_fails("mon", -EINVAL);
         EXPECT_MESSAGES("Monitor= without GuestInput=",
-                        "E: /etc/vxm/mon.conf: [Display] Monitor= needs both HostInput= and GuestInput=");
+                        "E: /etc/vxm/mon.conf:2: Monitor= needs both HostInput= and GuestInput=");
         fake_root_write("/etc/vxm/mon2.conf", "[Display]\nMonitor=bus:5\nHostInput=DP-1\nGuestInput=0x0f\n");
         load_fails("mon2", -EINVAL);
         EXPECT_MESSAGES("same input twice",
-                        "E: /etc/vxm/mon2.conf: [Display] HostInput= and GuestInput= are the same input");
+                        "E: /etc/vxm/mon2.conf:4: GuestInput= is the same input as HostInput=: the monitor would never switch");
+        fake_root_write("/etc/vxm/lg.conf", "[Guest]\n[LookingGlass]\nFile=/dev/shm/lg-x\n");
+        load_fails("lg", -EINVAL);
+        EXPECT_MESSAGES("LookingGlass File= without a size",
+                        "E: /etc/vxm/lg.conf:3: [LookingGlass] needs Resolution= (or Size=) to size the shared memory");
+        fake_root_write("/etc/vxm/hpdrop.conf", "[Guest]\nMemory=4G\n[Memory]\nHugepages=1G\n");
+        fake_root_write("/etc/vxm/hpdrop.conf.d/10-mem.conf", "[Guest]\nMemory=1025M\n");
+        load_fails("hpdrop", -EINVAL);
+        EXPECT_MESSAGES("combination error names the drop-in line that set the key",
+                        "E: /etc/vxm/hpdrop.conf.d/10-mem.conf:2: Memory= must be a multiple of the hugepage size (1G)");
 }
 
 /* --- what inih (as Debian builds it) would misread --- */
@@ -657,18 +666,18 @@ static void test_names(void) {
         fake_root_new();
         fake_root_write("/etc/x.conf", "[Guest]\n");
         load_fails("../x", -EINVAL);
-        EXPECT_MESSAGES("../x", "E: Invalid guest name \"../x\": must not start with '.' or '-'");
+        EXPECT_MESSAGES("../x", "E: invalid guest name \"../x\": must not start with '.' or '-'");
         fake_root_write("/etc/vxm/sub/x.conf", "[Guest]\n");
         load_fails("sub/x", -EINVAL);
         EXPECT_MESSAGES("sub/x",
-                        "E: Invalid guest name \"sub/x\": only letters, digits, '_', '.' and '-' are allowed (it "
+                        "E: invalid guest name \"sub/x\": only letters, digits, '_', '.' and '-' are allowed (it "
                         "becomes a systemd unit instance name)");
 
         /* Empty name: /etc/vxm/.conf */
         fake_root_new();
         fake_root_write("/etc/vxm/.conf", "[Guest]\n");
         load_fails("", -EINVAL);
-        EXPECT_MESSAGES("empty name", "E: Invalid guest name \"\": empty name");
+        EXPECT_MESSAGES("empty name", "E: invalid guest name \"\": empty name");
 
         /* guest_load_file too. */
         Guest *g = NULL;
