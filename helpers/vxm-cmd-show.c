@@ -1,10 +1,56 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Placeholder until its issue lands. */
+/* vxm show NAME: the QEMU command line vxm-guest would execute, built by the same code, without side effects
+ * (no variable store is created, nothing is started). */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "qemu-argv.h"
+#include "shell-quote.h"
+#include "strv.h"
 #include "vxm-commands.h"
 
+static void help(FILE *f) {
+        fprintf(f, "Usage: vxm show NAME\n"
+                   "\n"
+                   "Print the QEMU command line that vxm-guest@NAME.service runs, one argument per line,\n"
+                   "quoted for a POSIX shell (the output can be pasted into one). Nothing is created or started.\n");
+}
+
 int cmd_show(int argc, char *argv[]) {
-        fprintf(stderr, "vxm show: not implemented yet\n");
-        return 1;
+        if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+                help(stdout);
+                return 0;
+        }
+        if (argc != 2 || argv[1][0] == '-') {
+                help(stderr);
+                return 2;
+        }
+        const char *name = argv[1];
+
+        _cleanup_guest_free_ Guest *g = NULL;
+        int r = guest_load(name, &g);
+        if (r == -ENOENT) {
+                log_error("No guest %s: no %s.conf in /etc/vxm, /run/vxm or /usr/lib/vxm (or it is masked).", name,
+                          name);
+                return 1;
+        }
+        if (r < 0)
+                return 1; /* the loader named every problem */
+
+        QemuPlan plan;
+        if (qemu_plan_prepare(g, &plan) < 0)
+                return 1;
+        _cleanup_strv_free_ char **qemu = NULL;
+        r = qemu_argv_build(&plan, &qemu);
+        qemu_plan_done(&plan);
+        if (r < 0)
+                return 1;
+
+        _cleanup_free_ char *out = shell_quote_argv(qemu, " \\\n    ");
+        printf("%s\n", out);
+        return fflush(stdout) == 0 ? 0 : 1;
 }

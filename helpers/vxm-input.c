@@ -1,13 +1,75 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Placeholder until its issue lands: refuses loudly instead of pretending to work. */
+/* vxm-input grant|revoke|list NAME: run by vxm-input@NAME.service (ExecStart= grant, ExecStopPost= revoke). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
+#include "input-access.h"
+#include "input-discovery.h"
+#include "log.h"
+#include "parse-util.h"
+
+static void help(void) {
+        printf("Usage: vxm-input grant|revoke|list NAME\n"
+               "\n"
+               "Gives the user of guest NAME ([Guest] User=) read/write access to exactly the evdev devices its "
+               "[Input]\n"
+               "section names, for QEMU's input-linux: Keyboard=auto / Mouse=auto take /dev/input/by-id/ *-event-kbd "
+               "and\n"
+               "*-event-mouse (with the extra interfaces of the same USB device that NKRO keyboards use), explicit "
+               "paths\n"
+               "must be evdev devices. Access is a POSIX ACL entry; what the user had before is recorded in\n"
+               "/run/vxm/.state/input/NAME and 'revoke' restores exactly that (after a crash too). Nothing is chowned.\n"
+               "'list' prints the devices, one 'keyboard|mouse PATH NODE' per line, and changes nothing.\n"
+               "\n"
+               "  -h --help  show this help\n"
+               "\n"
+               "Exit status: 0 success, 1 failure (see the message), 2 usage error.\n"
+               "Environment: VXM_ROOT (prefix for every host path, for tests), SYSTEMD_LOG_LEVEL.\n");
+}
+
 int main(int argc, char *argv[]) {
-        if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-                printf("vxm-input: not implemented yet (this build ships a placeholder that always fails).\n");
+        log_setup("vxm-input", LOG_TARGET_AUTO);
+
+        if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+                help();
                 return 0;
         }
-        fprintf(stderr, "vxm-input: not implemented yet\n");
-        return 1;
+        if (argc != 3 ||
+            (strcmp(argv[1], "grant") != 0 && strcmp(argv[1], "revoke") != 0 && strcmp(argv[1], "list") != 0)) {
+                fprintf(stderr, "Usage: vxm-input grant|revoke|list NAME (see --help)\n");
+                return 2;
+        }
+        const char *verb = argv[1], *name = argv[2], *why;
+        if (!guest_name_is_valid(name, &why)) {
+                log_error("Invalid guest name \"%s\": %s", name, why);
+                return 2;
+        }
+        log_set_guest(name);
+
+        if (strcmp(verb, "revoke") == 0)
+                return input_access_revoke(name) < 0 ? 1 : 0;
+
+        _cleanup_guest_free_ Guest *g = NULL;
+        int r = guest_load(name, &g);
+        if (r == -ENOENT) {
+                log_error("No configuration for guest %s (looked for %s.conf in /etc/vxm, /run/vxm, /usr/lib/vxm).",
+                          name, name);
+                return 1;
+        }
+        if (r < 0)
+                return 1;
+
+        if (strcmp(verb, "list") == 0) {
+                InputDevices l = {};
+                if (input_discover(g, &l) < 0)
+                        return 1;
+                for (size_t i = 0; i < l.n; i++)
+                        printf("%s %s %s\n", l.devices[i].keyboard ? "keyboard" : "mouse", l.devices[i].path,
+                               l.devices[i].node);
+                input_devices_done(&l);
+                return 0;
+        }
+        return input_access_grant(g) < 0 ? 1 : 0;
 }

@@ -36,6 +36,8 @@ static void help(FILE *f) {
 
 int main(int argc, char *argv[]) {
         log_setup("vxm", LOG_TARGET_STDERR);
+        /* Messages on stderr must appear next to the output they explain, also through a pipe. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
 
         if (argc < 2) {
                 help(stderr);

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/* vxm-guest's commands, one file each: run (ExecStart=), started
+ * (ExecStartPost=), stop (ExecStop=), finish (ExecStopPost=),
+ * network-up/network-down (as root: ExecStartPre=+, ExecStopPost=+). */
+int guest_run(const char *name);
+int guest_stop(const char *name, const char *main_pid);
+int guest_started(const char *name, const char *main_pid);
+int guest_finish(const char *name);
+int guest_network_up(const char *name);
+int guest_network_down(const char *name);

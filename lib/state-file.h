@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Records of host changes under /run/vxm/.state/ (through the root prefix): one KEY=VALUE per line, written atomically, so a
+ * helper that is killed half-way leaves either the old record or the new one, never a torn one. A record is written
+ * *before* the change it describes and removed only after the change has been undone. */
+
+typedef struct StateFile {
+        char **keys;
+        char **values;
+        size_t n;
+} StateFile;
+
+/* The canonical record path for helper KIND and instance NAME: /run/vxm/.state/KIND/NAME (like vxm-vfio's /run/vxm/.state/vfio/BDF).
+ */
+char *state_file_path(const char *kind, const char *name);
+/* Directory holding all records of KIND (to look at other guests' records). */
+char *state_file_dir(const char *kind);
+
+StateFile *state_file_new(void);
+StateFile *state_file_free(StateFile *s);
+static inline void state_file_freep(StateFile **s) {
+        state_file_free(*s);
+}
+#define _cleanup_state_file_free_ __attribute__((cleanup(state_file_freep)))
+
+/* Returns 0, -ENOENT when there is no record, -EBADMSG for a malformed line, or -errno. */
+int state_file_load(const char *path, StateFile **ret);
+/* Creates the parent directories (0755) and atomically replaces path (0644). */
+int state_file_save(const char *path, const StateFile *s);
+/* Removes the record; a missing one is fine. */
+int state_file_remove(const char *path);
+
+/* Values must not contain newlines (asserted by returning -EINVAL from save). */
+void state_file_set(StateFile *s, const char *key, const char *value);
+void state_file_setf(StateFile *s, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *state_file_get(const StateFile *s, const char *key);
+/* -ENOENT if absent, -EBADMSG if not a number. */
+int state_file_get_u64(const StateFile *s, const char *key, uint64_t *ret);
+int state_file_get_int(const StateFile *s, const char *key, int *ret);
