@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "helper-cli.h"
 #include "ddc.h"
 #include "log.h"
 #include "parse-util.h"
@@ -74,14 +75,7 @@ int main(int argc, char *argv[]) {
 
         _cleanup_guest_free_ Guest *g = NULL;
         if (strcmp(verb, "guest") == 0) {
-                int r = guest_load(name, &g);
-                if (r == -ENOENT) {
-                        log_error("No configuration for guest %s (looked for %s.conf in /etc/vxm, /run/vxm, "
-                                  "/usr/lib/vxm).",
-                                  name, name);
-                        return 1;
-                }
-                if (r < 0)
+                if (helper_load_guest(name, &g) < 0)
                         return 1;
                 if (!g->monitor) {
                         log_info("Guest %s has no [Display] Monitor=, nothing to switch.", name);

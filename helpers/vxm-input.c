@@ -2,9 +2,9 @@
 /* vxm-input grant|revoke|list NAME: run by vxm-input@NAME.service (ExecStart= grant, ExecStopPost= revoke). */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "config.h"
+#include "helper-cli.h"
 #include "input-access.h"
 #include "input-discovery.h"
 #include "log.h"
@@ -29,47 +29,32 @@ static void help(void) {
                "Environment: VXM_ROOT (prefix for every host path, for tests), SYSTEMD_LOG_LEVEL.\n");
 }
 
+static int list_devices(const Guest *g) {
+        InputDevices l = {};
+        if (input_discover(g, &l) < 0)
+                return 1;
+        for (size_t i = 0; i < l.n; i++)
+                printf("%s %s %s\n", l.devices[i].keyboard ? "keyboard" : "mouse", l.devices[i].path,
+                       l.devices[i].node);
+        input_devices_done(&l);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
+        static const char *const verbs[] = { "grant", "revoke", "list", NULL };
+        const char *name;
+
         log_setup("vxm-input", LOG_TARGET_AUTO);
-
-        if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-                help();
-                return 0;
-        }
-        if (argc != 3 ||
-            (strcmp(argv[1], "grant") != 0 && strcmp(argv[1], "revoke") != 0 && strcmp(argv[1], "list") != 0)) {
-                fprintf(stderr, "Usage: vxm-input grant|revoke|list NAME (see --help)\n");
-                return 2;
-        }
-        const char *verb = argv[1], *name = argv[2], *why;
-        if (!guest_name_is_valid(name, &why)) {
-                log_error("Invalid guest name \"%s\": %s", name, why);
-                return 2;
-        }
-        log_set_guest(name);
-
-        if (strcmp(verb, "revoke") == 0)
+        int verb = helper_parse_args(argc, argv, verbs, help, &name);
+        if (verb < 0)
+                return verb == HELPER_SHOWED_HELP ? 0 : 2;
+        if (verb == 1)
                 return input_access_revoke(name) < 0 ? 1 : 0;
 
         _cleanup_guest_free_ Guest *g = NULL;
-        int r = guest_load(name, &g);
-        if (r == -ENOENT) {
-                log_error("No configuration for guest %s (looked for %s.conf in /etc/vxm, /run/vxm, /usr/lib/vxm).",
-                          name, name);
+        if (helper_load_guest(name, &g) < 0)
                 return 1;
-        }
-        if (r < 0)
-                return 1;
-
-        if (strcmp(verb, "list") == 0) {
-                InputDevices l = {};
-                if (input_discover(g, &l) < 0)
-                        return 1;
-                for (size_t i = 0; i < l.n; i++)
-                        printf("%s %s %s\n", l.devices[i].keyboard ? "keyboard" : "mouse", l.devices[i].path,
-                               l.devices[i].node);
-                input_devices_done(&l);
-                return 0;
-        }
+        if (verb == 2)
+                return list_devices(g);
         return input_access_grant(g) < 0 ? 1 : 0;
 }

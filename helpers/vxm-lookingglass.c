@@ -3,9 +3,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "config.h"
+#include "helper-cli.h"
 #include "log.h"
 #include "looking-glass.h"
 #include "parse-util.h"
@@ -28,34 +28,18 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
+        static const char *const verbs[] = { "create", "remove", NULL };
+        const char *name;
+
         log_setup("vxm-lookingglass", LOG_TARGET_AUTO);
-
-        if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-                help();
-                return 0;
-        }
-        if (argc != 3 || (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "remove") != 0)) {
-                fprintf(stderr, "Usage: vxm-lookingglass create|remove NAME (see --help)\n");
-                return 2;
-        }
-        const char *verb = argv[1], *name = argv[2], *why;
-        if (!guest_name_is_valid(name, &why)) {
-                log_error("Invalid guest name \"%s\": %s", name, why);
-                return 2;
-        }
-        log_set_guest(name);
-
-        if (strcmp(verb, "remove") == 0)
+        int verb = helper_parse_args(argc, argv, verbs, help, &name);
+        if (verb < 0)
+                return verb == HELPER_SHOWED_HELP ? 0 : 2;
+        if (verb == 1)
                 return looking_glass_remove(name) < 0 ? 1 : 0;
 
         _cleanup_guest_free_ Guest *g = NULL;
-        int r = guest_load(name, &g);
-        if (r == -ENOENT) {
-                log_error("No configuration for guest %s (looked for %s.conf in /etc/vxm, /run/vxm, /usr/lib/vxm).",
-                          name, name);
-                return 1;
-        }
-        if (r < 0)
+        if (helper_load_guest(name, &g) < 0)
                 return 1;
         return looking_glass_create(g) < 0 ? 1 : 0;
 }
