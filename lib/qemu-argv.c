@@ -6,6 +6,7 @@
 #include "guest-paths.h"
 #include "log.h"
 #include "macro.h"
+#include "hugepages.h"
 #include "qemu-argv.h"
 #include "root-path.h"
 #include "strv.h"
@@ -150,6 +151,14 @@ static int part_memory(QemuArgv *a, const QemuPlan *p) {
         opt_string_add(&o, "hugetlbsize", g->hugepages == HUGEPAGES_1G ? "1G" : "2M");
         opt_string_add(&o, "prealloc", "on");
         opt_string_add(&o, "share", "on");
+        /* vxm-hugepages@ reserved the pages on the GPU's NUMA node: take them from there, so the guest's memory is
+         * local to the device doing DMA into it. */
+        HugepagePool pool;
+        if (hugepage_pool_for_guest(g, &pool) >= 0 && pool.node >= 0) {
+                _cleanup_free_ char *node = xasprintf("%d", pool.node);
+                opt_string_add(&o, "host-nodes", node);
+                opt_string_add(&o, "policy", "bind");
+        }
         qemu_argv_add_opts(a, "-object", &o);
         qemu_argv_add_machine(a, "memory-backend", "vxm-ram");
         return 0;

@@ -30,6 +30,10 @@ printf 'KDMV\1\0\0\0' >"$root/srv/disks/old.vmdk"
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0PCIR' >"$root/srv/rom/gpu.rom"
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0XXXX' >"$root/srv/rom/bad.rom"
 
+# a GPU on NUMA node 1, which has a 2M pool: its guest's huge pages must come from that node
+mkdir -p "$root/sys/bus/pci/devices/0000:41:00.0" "$root/sys/devices/system/node/node1/hugepages/hugepages-2048kB"
+echo 1 >"$root/sys/bus/pci/devices/0000:41:00.0/numa_node"
+
 failed=0
 for dir in "$src"/show/*/; do
 	case=$(basename "$dir")
