@@ -61,14 +61,14 @@ static bool cpu_is_amd(void) {
         return root_read_file("/proc/cpuinfo", &cpuinfo, NULL) >= 0 && strstr(cpuinfo, "AuthenticAMD");
 }
 
+#define KVM_HINT "enable virtualization (VT-x/AMD-V, often called SVM) in the firmware setup and load kvm_intel or kvm_amd"
+
+/* A host without KVM is only a problem for the guests that use it: each of those gets a failure of its own. */
 static void check_kvm(void) {
         if (root_exists("/dev/kvm"))
                 report(OK, NULL, "KVM: /dev/kvm is present");
         else
-                report(FAIL,
-                       "enable virtualization (VT-x/AMD-V, often called SVM) in the firmware setup and load kvm_intel "
-                       "or kvm_amd; guests with Accelerator=tcg run without it, slowly",
-                       "KVM: /dev/kvm is missing");
+                report(WARN, KVM_HINT, "KVM: /dev/kvm is missing (only guests with Accelerator=tcg can run)");
 }
 
 static void check_iommu(void) {
@@ -255,6 +255,8 @@ static void check_guest(const Guest *g) {
         if (g->accelerator == ACCELERATOR_TCG)
                 report(WARN, "remove Accelerator=tcg unless this is a test: without KVM the guest is very slow",
                        "accelerator: tcg (emulation)");
+        else if (!root_exists("/dev/kvm"))
+                report(FAIL, KVM_HINT, "accelerator: kvm, but /dev/kvm is missing");
 
         for (size_t i = 0; i < g->n_devices; i++)
                 check_device(g, &g->devices[i]);

@@ -135,6 +135,21 @@ case_no_firmware() {
 	expect_out "apt-get install ovmf"
 }
 
+case_no_kvm() {
+	healthy_host
+	rm "$R/dev/kvm"
+	fake_guest win nobody 0000:01:00.0 0000:01:00.1
+	printf '[Guest]\nUser=nobody\nAccelerator=tcg\n' >"$R/etc/vxm/test.conf"
+	check
+	expect_rc 1
+	expect_out "^\[ warn \] KVM: /dev/kvm is missing \(only guests with Accelerator=tcg can run\)"
+	expect_out "^\[ FAIL \] accelerator: kvm, but /dev/kvm is missing"
+	expect_out "^1 problem,"
+	check test
+	expect_rc 0
+	expect_out "^\[ warn \] accelerator: tcg \(emulation\)"
+}
+
 case_usage() {
 	healthy_host
 	check a b
