@@ -9,6 +9,8 @@
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "root-path.h"
+#include "state-file.h"
 #include "strv.h"
 #include "vxm-commands.h"
 
@@ -47,6 +49,35 @@ static void print_unit(sd_bus *bus, const char *unit, const char *what) {
         printf("  %-42s %-12s %s\n", unit, state, what);
 }
 
+/* One record: what a step changed on the host and will undo, as the step wrote it (comments left out). */
+static bool print_record(const char *kind, const char *name, bool first) {
+        _cleanup_free_ char *path = state_file_path(kind, name), *text = NULL;
+        if (root_read_file(path, &text, NULL) < 0)
+                return first;
+        if (first)
+                printf("\n  Host changes recorded (undone when the guest stops):\n");
+        printf("    %s:", path);
+        char *save = NULL;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                if (l[0] != '#')
+                        printf(" %s", l);
+        putchar('\n');
+        return false;
+}
+
+static void print_records(const Guest *g) {
+        static const char *const kinds[] = { "hugepages", "lookingglass", "input", "ddc" };
+        bool first = true;
+        for (size_t i = 0; i < g->n_devices; i++) {
+                char bdf[PCI_ADDRESS_STRLEN];
+                first = print_record("vfio", pci_address_format(&g->devices[i].address, bdf), first);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                first = print_record(kinds[i], g->name, first);
+        if (first)
+                printf("\n  Host changes recorded: none\n");
+}
+
 static void status_one(sd_bus *bus, const Guest *g) {
         _cleanup_free_ char *unit = xasprintf("vxm-guest@%s.service", g->name);
         _cleanup_free_ char *state = unit_state(bus, unit);
@@ -79,6 +110,7 @@ static void status_one(sd_bus *bus, const Guest *g) {
                         _cleanup_free_ char *u = xasprintf("%s@%s.service", steps[i].template, g->name);
                         print_unit(bus, u, steps[i].what);
                 }
+        print_records(g);
         printf("\n  Logs: journalctl VXM_GUEST=%s, or journalctl -u 'vxm-*@%s*'\n", g->name, g->name);
 }
 

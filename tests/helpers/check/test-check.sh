@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# "vxm check", the pre-flight doctor, against the fake sysfs of the vxm-vfio tests: each finding must say what is
+# "vxm check", the pre-flight doctor (and "vxm status"), against the fake sysfs of the vxm-vfio tests: each finding must say what is
 # wrong and what to do, and the exit status must say whether anything stands in the way. One case per invocation
 # (test-check.sh CASE); "list" prints the cases. Environment: VXM_CLI.
 set -euo pipefail
@@ -148,6 +148,24 @@ case_no_kvm() {
 	check test
 	expect_rc 0
 	expect_out "^\[ warn \] accelerator: tcg \(emulation\)"
+}
+
+# vxm status shows what the steps recorded, i.e. what they changed on the host and will undo.
+case_status_records() {
+	healthy_host
+	fake_guest win nobody 0000:01:00.0 0000:01:00.1
+	rc=0
+	VXM_ROOT=$R "$VXM_CLI" status win >"$T/out" 2>&1 || rc=$?
+	expect_rc 0
+	expect_out "^  Host changes recorded: none$"
+	mkdir -p "$R/run/vxm/.state/vfio" "$R/run/vxm/.state/hugepages"
+	printf '# comment\nVERSION=1\nBOUND_BY_VXM=yes\nDRIVER=bochs-drm\n' >"$R/run/vxm/.state/vfio/0000:01:00.0"
+	printf 'NODE=-1\nADDED=118\n' >"$R/run/vxm/.state/hugepages/win"
+	VXM_ROOT=$R "$VXM_CLI" status win >"$T/out" 2>&1 || rc=$?
+	expect_out "^  Host changes recorded \(undone when the guest stops\):$"
+	expect_out "^    /run/vxm/.state/vfio/0000:01:00.0: VERSION=1 BOUND_BY_VXM=yes DRIVER=bochs-drm$"
+	expect_out "^    /run/vxm/.state/hugepages/win: NODE=-1 ADDED=118$"
+	expect_not_out "comment"
 }
 
 case_usage() {
