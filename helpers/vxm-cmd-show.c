@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "helper-cli.h"
 #include "log.h"
 #include "macro.h"
 #include "qemu-argv.h"
@@ -32,20 +33,14 @@ int cmd_show(int argc, char *argv[]) {
         const char *name = argv[1];
 
         _cleanup_guest_free_ Guest *g = NULL;
-        int r = guest_load(name, &g);
-        if (r == -ENOENT) {
-                log_error("No guest %s: no %s.conf in /etc/vxm, /run/vxm or /usr/lib/vxm (or it is masked).", name,
-                          name);
+        if (helper_load_guest(name, &g) < 0)
                 return 1;
-        }
-        if (r < 0)
-                return 1; /* the loader named every problem */
 
         QemuPlan plan;
         if (qemu_plan_prepare(g, &plan) < 0)
                 return 1;
         _cleanup_strv_free_ char **qemu = NULL;
-        r = qemu_argv_build(&plan, &qemu);
+        int r = qemu_argv_build(&plan, &qemu);
         qemu_plan_done(&plan);
         if (r < 0)
                 return 1;

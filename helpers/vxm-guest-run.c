@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "guest-runtime.h"
+#include "helper-cli.h"
 #include "log.h"
 #include "macro.h"
 #include "qemu-argv.h"
@@ -89,11 +90,11 @@ int guest_run(const char *name) {
         log_set_guest(name);
 
         _cleanup_guest_free_ Guest *g = NULL;
-        int r = guest_load(name, &g);
-        if (r == -ENOENT)
-                return log_error_errno(r, "No guest %s: no /etc/vxm/%s.conf (or it is masked).", name, name);
-        if (r < 0)
+        int r = helper_load_guest(name, &g);
+        if (r == -EINVAL)
                 return log_error_errno(r, "Guest %s has configuration errors (see above); not starting it.", name);
+        if (r < 0)
+                return r;
         log_info("Starting guest %s from %s.", name, g->path);
 
         r = guest_check_user(g);

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "guest-paths.h"
 #include "guest-runtime.h"
+#include "helper-cli.h"
 #include "log.h"
 #include "macro.h"
 #include "root-path.h"
@@ -159,11 +160,11 @@ static int bind_ctrl_socket(const char *sock) {
 static int swtpm_run(const char *name) {
         log_set_guest(name);
         _cleanup_guest_free_ Guest *g = NULL;
-        int r = guest_load(name, &g);
-        if (r == -ENOENT)
-                return log_error_errno(r, "No guest %s: no /etc/vxm/%s.conf (or it is masked).", name, name);
-        if (r < 0)
+        int r = helper_load_guest(name, &g);
+        if (r == -EINVAL)
                 return log_error_errno(r, "Guest %s has configuration errors (see above).", name);
+        if (r < 0)
+                return r;
         if (!g->tpm)
                 return log_error_errno(EINVAL, "%s: guest %s has no [TPM] Enable=yes.", g->path, name);
         r = guest_check_user(g);

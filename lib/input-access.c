@@ -186,25 +186,16 @@ static int revoke_record(const char *rec, StateFile *s) {
 
 /* The other guest whose record lists node, or NULL. Two guests cannot share an evdev device (QEMU grabs it), and with
  * one user for both, the first revoke would take the device away from the other. */
+static bool record_lists_node(const StateFile *s, const void *node) {
+        for (size_t i = 0; i < s->n; i++)
+                if (strncmp(s->keys[i], "NODE", 4) == 0 && strcmp(s->keys[i], "NODES") != 0 &&
+                    strcmp(s->values[i], node) == 0)
+                        return true;
+        return false;
+}
+
 static char *node_held_by_other(const char *self, const char *node) {
-        _cleanup_free_ char *dir = state_file_dir(RECORD_KIND);
-        _cleanup_closedir_ DIR *d = root_opendir(dir);
-        if (!d)
-                return NULL;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 || strstr(de->d_name, ".vxm-tmp-"))
-                        continue;
-                _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
-                _cleanup_state_file_free_ StateFile *s = NULL;
-                if (state_file_load(p, &s) < 0)
-                        continue;
-                for (size_t i = 0; i < s->n; i++)
-                        if (strncmp(s->keys[i], "NODE", 4) == 0 && strcmp(s->keys[i], "NODES") != 0 &&
-                            strcmp(s->values[i], node) == 0)
-                                return xstrdup(de->d_name);
-        }
-        return NULL;
+        return state_file_find_other(RECORD_KIND, self, record_lists_node, node);
 }
 
 int input_access_grant(const Guest *g) {

@@ -24,22 +24,13 @@ static bool streq_ptr(const char *a, const char *b) {
         return a && b && strcmp(a, b) == 0;
 }
 
+static bool record_claims_path(const StateFile *s, const void *path) {
+        return streq_ptr(state_file_get(s, "PATH"), path);
+}
+
 /* Another guest's record that claims path, or NULL. */
 static char *path_claimed_by_other(const char *self, const char *path) {
-        _cleanup_free_ char *dir = state_file_dir(RECORD_KIND);
-        _cleanup_closedir_ DIR *d = root_opendir(dir);
-        if (!d)
-                return NULL;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 || strstr(de->d_name, ".vxm-tmp-"))
-                        continue;
-                _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
-                _cleanup_state_file_free_ StateFile *s = NULL;
-                if (state_file_load(p, &s) == 0 && streq_ptr(state_file_get(s, "PATH"), path))
-                        return xstrdup(de->d_name);
-        }
-        return NULL;
+        return state_file_find_other(RECORD_KIND, self, record_claims_path, path);
 }
 
 /* The first /dev/kvmfrN no other guest holds, or NULL when the module is not loaded. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,4 +145,22 @@ int state_file_save(const char *path, const StateFile *s) {
 int state_file_remove(const char *path) {
         int r = root_unlink(path);
         return r == -ENOENT ? 0 : r;
+}
+
+char *state_file_find_other(const char *kind, const char *self, StateFileMatch match, const void *userdata) {
+        _cleanup_free_ char *dir = state_file_dir(kind);
+        _cleanup_closedir_ DIR *d = root_opendir(dir);
+        if (!d)
+                return NULL;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                /* dot files, our own record, and a record being replaced right now (root_write_file_atomic) */
+                if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 || strstr(de->d_name, ".vxm-tmp-"))
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_state_file_free_ StateFile *s = NULL;
+                if (state_file_load(p, &s) == 0 && match(s, userdata))
+                        return xstrdup(de->d_name);
+        }
+        return NULL;
 }

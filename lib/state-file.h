@@ -41,3 +41,8 @@ const char *state_file_get(const StateFile *s, const char *key);
 /* -ENOENT if absent, -EBADMSG if not a number. */
 int state_file_get_u64(const StateFile *s, const char *key, uint64_t *ret);
 int state_file_get_int(const StateFile *s, const char *key, int *ret);
+
+/* The first other instance of KIND (not self) whose record matches, e.g. another guest that already holds a device;
+ * NULL when none. Returns the instance name (malloc'd). */
+typedef bool (*StateFileMatch)(const StateFile *s, const void *userdata);
+char *state_file_find_other(const char *kind, const char *self, StateFileMatch match, const void *userdata);

@@ -31,7 +31,7 @@ for spec in "$hp reserve" "$lg create" "$inp grant" "$ddc guest"; do
 	run "$b" frobnicate demo; check "$name with an unknown verb exits 2" [ "$rc" = 2 ]
 	run "$b" "$verb" ../etc; check "$name with an invalid guest name exits 2" [ "$rc" = 2 ]
 	run "$b" "$verb" nosuchguest; check "$name for an unknown guest exits 1" [ "$rc" = 1 ]
-	check "$name names the missing config" has "No configuration for guest nosuchguest"
+	check "$name names the missing config" has "No guest nosuchguest: no nosuchguest.conf in /etc/vxm"
 done
 
 # --- vxm-hugepages
