@@ -289,7 +289,8 @@ int vfio_unbind(VfioTarget *t) {
         int r = vfio_record_read(t->bdf, &rec);
         if (r == -ENOENT) {
                 log_info("%s has no record in " VFIO_RECORD_DIR ": vxm did not bind it, leaving it alone.", t->label);
-                return 0;
+                /* A bind killed while writing its first record changed nothing, but may have left the temp file. */
+                return vfio_record_remove(t->bdf);
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to read " VFIO_RECORD_DIR "/%s, not touching %s: %m", t->bdf,

@@ -165,7 +165,7 @@ static uint64_t pending_for_others(const char *self, const HugepagePool *pool, u
         uint64_t promised = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
-                if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 || strstr(de->d_name, ".vxm-tmp-"))
+                if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
                         continue;
                 _cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
                 _cleanup_state_file_free_ StateFile *s = NULL;

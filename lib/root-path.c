@@ -113,10 +113,17 @@ int root_write_string(const char *path, const char *s) {
         return (size_t) k == n ? 0 : -EIO;
 }
 
+/* The temp file of path: hidden (readers of record directories skip dot files) and always the same name, so a writer
+ * killed between write and rename leaves one file that the next write replaces and root_unlink_atomic() removes. */
+static char *atomic_temp_path(const char *p) {
+        const char *slash = strrchr(p, '/');
+        return slash ? xasprintf("%.*s/.%s.vxm-tmp", (int) (slash - p), p, slash + 1) : xasprintf(".%s.vxm-tmp", p);
+}
+
 int root_write_file_atomic(const char *path, const char *content, mode_t mode) {
         _cleanup_free_ char *p = root_path(path);
-        _cleanup_free_ char *tmp = xasprintf("%s.vxm-tmp-XXXXXX", p);
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        _cleanup_free_ char *tmp = atomic_temp_path(p);
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
         if (fd < 0)
                 return -errno;
 
@@ -129,6 +136,13 @@ int root_write_file_atomic(const char *path, const char *content, mode_t mode) {
         if (r < 0)
                 unlink(tmp);
         return r;
+}
+
+int root_unlink_atomic(const char *path) {
+        _cleanup_free_ char *p = root_path(path);
+        _cleanup_free_ char *tmp = atomic_temp_path(p);
+        (void) unlink(tmp);
+        return unlink(p) < 0 ? -errno : 0;
 }
 
 int root_readlink(const char *path, char **ret) {

@@ -32,6 +32,8 @@ int root_read_file(const char *path, char **ret, size_t *size);
 int root_write_string(const char *path, const char *s);
 /* Atomically replaces path (write to a temp file, fsync, rename). */
 int root_write_file_atomic(const char *path, const char *content, mode_t mode);
+/* Removes a file written by root_write_file_atomic(), and the temp file a writer killed half-way may have left. */
+int root_unlink_atomic(const char *path);
 /* Target of a symlink, as stored. */
 int root_readlink(const char *path, char **ret);
 /* Last path component of the symlink target (e.g. the driver name from .../driver). */

@@ -143,7 +143,7 @@ int state_file_save(const char *path, const StateFile *s) {
 }
 
 int state_file_remove(const char *path) {
-        int r = root_unlink(path);
+        int r = root_unlink_atomic(path);
         return r == -ENOENT ? 0 : r;
 }
 
@@ -154,8 +154,8 @@ char *state_file_find_other(const char *kind, const char *self, StateFileMatch m
                 return NULL;
         struct dirent *de;
         while ((de = readdir(d))) {
-                /* dot files, our own record, and a record being replaced right now (root_write_file_atomic) */
-                if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 || strstr(de->d_name, ".vxm-tmp-"))
+                /* our own record, and dot files: a record being replaced right now (root_write_file_atomic) */
+                if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
                         continue;
                 _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
                 _cleanup_state_file_free_ StateFile *s = NULL;

@@ -138,6 +138,6 @@ int vfio_record_write(const char *bdf, const VfioRecord *rec) {
 
 int vfio_record_remove(const char *bdf) {
         _cleanup_free_ char *p = record_path(bdf);
-        int r = root_unlink(p);
+        int r = root_unlink_atomic(p);
         return r == -ENOENT ? 0 : r;
 }

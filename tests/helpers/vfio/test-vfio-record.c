@@ -100,8 +100,18 @@ static void test_files(void) {
         assert(f && fputs("VERSION=1\nBOUND_BY_VXM=yes\nDRIV", f) >= 0 && fclose(f) == 0);
         assert(vfio_record_read("0000:03:00.0", &out) == -EBADMSG);
 
+        /* a writer killed between write and rename left its temp file: the next write replaces it, remove removes
+         * it (rmdir below fails on anything left) */
+        _cleanup_free_ char *tmp = xasprintf("%s/run/vxm/.state/vfio/.0000:03:00.0.vxm-tmp", dir);
+        f = fopen(tmp, "we");
+        assert(f && fputs("VERSION=1\nBOUND_BY", f) >= 0 && fclose(f) == 0);
         assert(vfio_record_remove("0000:03:00.0") == 0);
         assert(vfio_record_read("0000:03:00.0", &out) == -ENOENT);
+        assert(access(tmp, F_OK) < 0 && errno == ENOENT);
+        f = fopen(tmp, "we");
+        assert(f && fclose(f) == 0);
+        assert(vfio_record_write("0000:03:00.0", &in) == 0 && access(tmp, F_OK) < 0);
+        assert(vfio_record_remove("0000:03:00.0") == 0);
 
         _cleanup_free_ char *vd = xasprintf("%s/run/vxm/.state/vfio", dir), *st = xasprintf("%s/run/vxm/.state", dir),
                             *rv = xasprintf("%s/run/vxm", dir), *r = xasprintf("%s/run", dir);
