@@ -180,7 +180,7 @@ int ddc_host(DdcBackend *b, const char *name, const DdcPolicy *policy, DdcResult
         _cleanup_free_ char *rec = state_file_path(RECORD_KIND, name);
         _cleanup_state_file_free_ StateFile *s = NULL;
         int host;
-        int r = state_file_load(rec, &s);
+        int r = state_file_load_for_undo(rec, &s);
         if (r == -ENOENT) {
                 log_info("The monitor was not switched for guest %s, nothing to switch back.", name);
                 if (ret)

@@ -302,7 +302,7 @@ static int release_locked(const char *name) {
         uint64_t added, before, nr, free_pages;
         char pname[64];
 
-        int r = state_file_load(path, &s);
+        int r = state_file_load_for_undo(path, &s);
         if (r == -ENOENT) {
                 log_debug("No hugepage record for guest %s, nothing to release.", name);
                 return 0;

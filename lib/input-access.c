@@ -318,7 +318,7 @@ int input_devices_granted(const char *name, InputDevices *ret) {
 int input_access_revoke(const char *name) {
         _cleanup_free_ char *rec = state_file_path(RECORD_KIND, name);
         _cleanup_state_file_free_ StateFile *s = NULL;
-        int r = state_file_load(rec, &s);
+        int r = state_file_load_for_undo(rec, &s);
         if (r == -ENOENT) {
                 log_debug("No input record for guest %s, nothing to revoke.", name);
                 return 0;

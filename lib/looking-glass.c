@@ -166,7 +166,7 @@ int looking_glass_create(const Guest *g) {
 int looking_glass_remove(const char *name) {
         _cleanup_free_ char *rec = state_file_path(RECORD_KIND, name);
         _cleanup_state_file_free_ StateFile *s = NULL;
-        int r = state_file_load(rec, &s);
+        int r = state_file_load_for_undo(rec, &s);
         if (r == -ENOENT) {
                 log_debug("No Looking Glass record for guest %s, nothing to remove.", name);
                 return 0;

@@ -118,6 +118,13 @@ int state_file_load(const char *path, StateFile **ret) {
         return 0;
 }
 
+int state_file_load_for_undo(const char *path, StateFile **ret) {
+        int r = state_file_load(path, ret);
+        if (r == -ENOENT)
+                (void) state_file_remove(path);
+        return r;
+}
+
 int state_file_save(const char *path, const StateFile *s) {
         size_t len = 0;
         for (size_t i = 0; i < s->n; i++) {

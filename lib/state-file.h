@@ -29,6 +29,9 @@ static inline void state_file_freep(StateFile **s) {
 
 /* Returns 0, -ENOENT when there is no record, -EBADMSG for a malformed line, or -errno. */
 int state_file_load(const char *path, StateFile **ret);
+/* For the undo step: the same, but when there is no record, also removes the temp file that a writer killed during
+ * the record's first write may have left (that writer had changed nothing yet, so there is nothing else to undo). */
+int state_file_load_for_undo(const char *path, StateFile **ret);
 /* Creates the parent directories (0755) and atomically replaces path (0644). */
 int state_file_save(const char *path, const StateFile *s);
 /* Removes the record; a missing one is fine. */

@@ -49,8 +49,11 @@ echo 512 >"$g2/free_hugepages"  # QEMU gone
 run "$hp" release hp; check "release exits 0" [ "$rc" = 0 ]
 check "nr_hugepages back to 3" [ "$(cat "$g2/nr_hugepages")" = 3 ]
 check "record removed" [ ! -e "$root/run/vxm/.state/hugepages/hp" ]
+# a reserve killed while writing its first record left only the temp file: release removes it and changes nothing
+echo 'POOL' >"$root/run/vxm/.state/hugepages/.hp.vxm-tmp"
 run "$hp" release hp; check "release again exits 0" [ "$rc" = 0 ]
 check "nr_hugepages still 3" [ "$(cat "$g2/nr_hugepages")" = 3 ]
+check "temp file of a killed first write removed" [ ! -e "$root/run/vxm/.state/hugepages/.hp.vxm-tmp" ]
 printf '[Guest]\nMemory=1G\n[Memory]\nHugepages=3M\n' >"$root/etc/vxm/bad.conf"
 run "$hp" reserve bad; check "bad config exits 1" [ "$rc" = 1 ]
 check "bad config: file:line and key" has "/etc/vxm/bad.conf:4: Hugepages=3M: expected no, 2M or 1G"
