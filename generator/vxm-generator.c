@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "kernel-cmdline.h"
-#include "log.h"
-#include "macro.h"
-#include "parse-util.h"
-#include "strv.h"
+#include "config/config.h"
+#include "config/kernel-cmdline.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "basic/parse-util.h"
+#include "basic/strv.h"
 #include "vxm-config.h"
 
 /* VFIO pins all guest RAM; QEMU itself needs some locked memory on top (libvirt uses the same 1 GiB). */

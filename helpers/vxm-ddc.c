@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "helper-cli.h"
-#include "ddc.h"
-#include "log.h"
-#include "parse-util.h"
+#include "config/config.h"
+#include "config/helper-cli.h"
+#include "host/ddc.h"
+#include "basic/log.h"
+#include "basic/parse-util.h"
 
 static void help(void) {
         printf("Usage: vxm-ddc [--timeout=SECONDS] guest|host NAME\n"

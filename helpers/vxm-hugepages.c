@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "helper-cli.h"
-#include "hugepages.h"
-#include "log.h"
-#include "parse-util.h"
+#include "config/config.h"
+#include "config/helper-cli.h"
+#include "host/hugepages.h"
+#include "basic/log.h"
+#include "basic/parse-util.h"
 
 static void help(void) {
         printf("Usage: vxm-hugepages reserve|release NAME\n"

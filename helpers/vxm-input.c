@@ -3,12 +3,12 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "helper-cli.h"
-#include "input-access.h"
-#include "input-discovery.h"
-#include "log.h"
-#include "parse-util.h"
+#include "config/config.h"
+#include "config/helper-cli.h"
+#include "host/input-access.h"
+#include "host/input-discovery.h"
+#include "basic/log.h"
+#include "basic/parse-util.h"
 
 static void help(void) {
         printf("Usage: vxm-input grant|revoke|list NAME\n"

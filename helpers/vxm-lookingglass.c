@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "helper-cli.h"
-#include "log.h"
-#include "looking-glass.h"
-#include "parse-util.h"
+#include "config/config.h"
+#include "config/helper-cli.h"
+#include "basic/log.h"
+#include "host/looking-glass.h"
+#include "basic/parse-util.h"
 
 static void help(void) {
         printf("Usage: vxm-lookingglass create|remove NAME\n"

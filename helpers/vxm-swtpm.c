@@ -18,13 +18,13 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "guest-paths.h"
-#include "guest-runtime.h"
-#include "helper-cli.h"
-#include "log.h"
-#include "macro.h"
-#include "root-path.h"
+#include "config/config.h"
+#include "config/guest-paths.h"
+#include "host/guest-runtime.h"
+#include "config/helper-cli.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "basic/root-path.h"
 #include "vxm-config.h"
 
 /* The first file descriptor after stdin/out/err: what swtpm gets as --ctrl type=unixio,fd=3. */

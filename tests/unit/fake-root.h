@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "root-path.h"
+#include "basic/root-path.h"
 
 static char fake_root[4096];
 

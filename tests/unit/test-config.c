@@ -3,11 +3,11 @@
  * pitfalls (long lines, ':' separators, continuation lines, long names, NUL bytes), precedence, masking, drop-ins. */
 #include <syslog.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "fake-root.h"
-#include "log.h"
-#include "macro.h"
-#include "strv.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "basic/strv.h"
 #include "tap.h"
 
 /* --- captured log messages, as "E: text" / "W: text" --- */

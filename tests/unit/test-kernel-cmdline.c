@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "fake-root.h"
-#include "kernel-cmdline.h"
+#include "config/kernel-cmdline.h"
 #include "tap.h"
 
 /* Looks key up in a command line; want NULL means "absent" (return 0). */

@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "parse-util.h"
+#include "basic/parse-util.h"
 #include "tap.h"
 
 static void boolean(const char *s, int want_r, bool want) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 
-#include "pci-address.h"
+#include "config/pci-address.h"
 #include "tap.h"
 
 static void test_accept(const char *in, const char *normalised) {

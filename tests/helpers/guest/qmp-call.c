@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* qmp-call SOCKET COMMAND [ARGUMENTS-JSON]: runs one QMP command with lib/qmp.c and prints its "return" as compact
+/* qmp-call SOCKET COMMAND [ARGUMENTS-JSON]: runs one QMP command with lib/qemu/qmp.c and prints its "return" as compact
  * JSON. Exit 0 on success, 1 on a QMP error or timeout (10 s). For the tests. */
 #include <stdio.h>
 
-#include "json.h"
-#include "log.h"
-#include "macro.h"
-#include "qmp.h"
+#include "basic/json.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "qemu/qmp.h"
 
 int main(int argc, char *argv[]) {
         log_setup("qmp-call", LOG_TARGET_STDERR);

@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "fake-root.h"
-#include "firmware.h"
-#include "log.h"
-#include "macro.h"
+#include "qemu/firmware.h"
+#include "basic/log.h"
+#include "basic/macro.h"
 #include "tap.h"
 
 #ifndef FIXTURES

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* lib/json.c: the subset QEMU's firmware descriptors and QMP use, and everything a strict parser must refuse. */
+/* lib/basic/json.c: the subset QEMU's firmware descriptors and QMP use, and everything a strict parser must refuse. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "macro.h"
+#include "basic/json.h"
+#include "basic/macro.h"
 #include "tap.h"
 
 static JsonValue *parse(const char *s) {

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "fake-root.h"
-#include "image-format.h"
-#include "macro.h"
-#include "qemu-argv.h"
-#include "rom-file.h"
-#include "shell-quote.h"
+#include "qemu/image-format.h"
+#include "basic/macro.h"
+#include "qemu/qemu-argv.h"
+#include "qemu/rom-file.h"
+#include "basic/shell-quote.h"
 #include "tap.h"
 
 static void test_escape(void) {

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "root-path.h"
+#include "basic/log.h"
+#include "basic/root-path.h"
 
 static unsigned tap_n, tap_failed;
 

@@ -3,9 +3,9 @@
  * timeout, no read-back, a wrong read-back, a monitor that is not there. */
 #include <time.h>
 
-#include "ddc.h"
-#include "macro.h"
-#include "state-file.h"
+#include "host/ddc.h"
+#include "basic/macro.h"
+#include "host/state-file.h"
 #include "tap.h"
 
 static char *fake_path;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vxm-hugepages' logic against a fake sysfs/procfs tree and a simulated kernel that hands out only as many pages as
  * it has memory for, and more after compaction. */
-#include "config.h"
-#include "hugepages.h"
-#include "macro.h"
-#include "state-file.h"
+#include "config/config.h"
+#include "host/hugepages.h"
+#include "basic/macro.h"
+#include "host/state-file.h"
 #include "tap.h"
 
 /* The simulated kernel: per pool, how many more pages it could allocate now, and how many compaction frees. */

@@ -5,13 +5,13 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include "config.h"
-#include "input-access.h"
-#include "input-discovery.h"
-#include "macro.h"
-#include "qemu-argv.h"
-#include "state-file.h"
-#include "strv.h"
+#include "config/config.h"
+#include "host/input-access.h"
+#include "host/input-discovery.h"
+#include "basic/macro.h"
+#include "qemu/qemu-argv.h"
+#include "host/state-file.h"
+#include "basic/strv.h"
 #include "tap.h"
 
 static void node(const char *path, unsigned ma, unsigned mi, mode_t mode) {

@@ -3,12 +3,12 @@
  * after a crash, two guests on one file, kvmfr lending, and the QEMU arguments. */
 #include <pwd.h>
 
-#include "config.h"
-#include "looking-glass.h"
-#include "macro.h"
-#include "qemu-argv.h"
-#include "state-file.h"
-#include "strv.h"
+#include "config/config.h"
+#include "host/looking-glass.h"
+#include "basic/macro.h"
+#include "qemu/qemu-argv.h"
+#include "host/state-file.h"
+#include "basic/strv.h"
 #include "tap.h"
 
 static Guest *guest(const char *name, const char *lg) {

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "macro.h"
-#include "root-path.h"
-#include "vfio-record.h"
+#include "basic/macro.h"
+#include "basic/root-path.h"
+#include "host/vfio-record.h"
 
 static void test_roundtrip(void) {
         VfioRecord in = { .bound_by_vxm = true,

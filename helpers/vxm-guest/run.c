@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "host/guest-runtime.h"
+#include "config/helper-cli.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "qemu/qemu-argv.h"
+#include "basic/root-path.h"
+#include "basic/shell-quote.h"
+#include "basic/strv.h"
+#include "vxm-guest.h"
+
+static int copy_file(int from, int to) {
+        char buf[65536];
+        for (;;) {
+                ssize_t n = read(from, buf, sizeof buf);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return 0;
+                for (ssize_t off = 0; off < n;) {
+                        ssize_t k = write(to, buf + off, (size_t) (n - off));
+                        if (k < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return -errno;
+                        }
+                        off += k;
+                }
+        }
+}
+
+/* The guest's variable store is created once from the firmware's template and then kept: boot entries and Secure
+ * Boot keys the guest enrolled survive restarts. Written to a temporary file and renamed, so a crash half-way never
+ * leaves a truncated store behind that would be taken for a real one next time. */
+static int ensure_vars(const QemuPlan *p) {
+        struct stat st;
+        int r = root_stat(p->vars, &st);
+        if (r == 0) {
+                if (!S_ISREG(st.st_mode))
+                        return log_error_errno(EEXIST, "%s exists but is not a regular file.", p->vars);
+                log_debug("Using the existing UEFI variable store %s.", p->vars);
+                return 0;
+        }
+        if (r != -ENOENT)
+                return log_error_errno(r, "Failed to access %s: %m", p->vars);
+
+        _cleanup_close_ int from = root_open(p->firmware->vars_template, O_RDONLY | O_NOCTTY, 0);
+        if (from < 0)
+                return log_error_errno(from, "Failed to open the VARS template %s: %m", p->firmware->vars_template);
+
+        _cleanup_free_ char *target = root_path(p->vars);
+        _cleanup_free_ char *tmp = xasprintf("%s.vxm-tmp-XXXXXX", target);
+        _cleanup_close_ int to = mkostemp(tmp, O_CLOEXEC);
+        if (to < 0)
+                return log_error_errno(errno, "Failed to create a file next to %s: %m", p->vars);
+        r = copy_file(from, to);
+        if (r >= 0 && (fchmod(to, 0600) < 0 || fsync(to) < 0))
+                r = -errno;
+        if (r >= 0 && rename(tmp, target) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return log_error_errno(r, "Failed to create the UEFI variable store %s: %m", p->vars);
+        }
+        log_info("Created the UEFI variable store %s from %s.", p->vars, p->firmware->vars_template);
+        return 0;
+}
+
+static void log_plan(const QemuPlan *p) {
+        const Guest *g = p->guest;
+        if (p->firmware->descriptor)
+                log_info("Firmware %s (from %s)%s%s.", p->firmware->code, p->firmware->descriptor,
+                         p->firmware->secure_boot ? ", Secure Boot" : "", p->firmware->requires_smm ? ", SMM" : "");
+        else
+                log_info("Firmware %s ([Firmware] Code= in %s)%s.", p->firmware->code, g->path,
+                         p->firmware->requires_smm ? ", SMM" : "");
+}
+
+int guest_run(const char *name) {
+        log_set_guest(name);
+
+        _cleanup_guest_free_ Guest *g = NULL;
+        int r = helper_load_guest(name, &g);
+        if (r == -EINVAL)
+                return log_error_errno(r, "Guest %s has configuration errors (see above); not starting it.", name);
+        if (r < 0)
+                return r;
+        log_info("Starting guest %s from %s.", name, g->path);
+
+        r = guest_check_user(g);
+        if (r < 0)
+                return r;
+
+        QemuPlan plan;
+        r = qemu_plan_prepare(g, &plan);
+        if (r < 0)
+                return log_error_errno(r, "Guest %s cannot start (see above).", name);
+        log_plan(&plan);
+
+        _cleanup_strv_free_ char **argv = NULL;
+        r = guest_ensure_dirs(g);
+        if (r >= 0)
+                r = ensure_vars(&plan);
+        if (r >= 0)
+                r = qemu_argv_build(&plan, &argv);
+        qemu_plan_done(&plan);
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *cmdline = shell_quote_argv(argv, " ");
+        log_info("Executing QEMU: %s", cmdline);
+        /* Type=notify: the start job fails on everything above (bad config, firmware, ROM) instead of reporting a
+         * start that fails a moment later; ExecStartPost= (vxm-guest started) then waits for QEMU itself. QEMU's
+         * stderr is the unit's journal stream: its last words land next to these lines. */
+        sd_notify(0, "READY=1\nSTATUS=Executing QEMU");
+        execvp(argv[0], argv);
+        return log_error_errno(errno, "Failed to execute %s: %m", argv[0]);
+}

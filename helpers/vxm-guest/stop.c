@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Stopping a guest the way a user would: press the power button and wait; only then pull the plug. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/guest-paths.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "basic/parse-util.h"
+#include "qemu/qmp.h"
+#include "basic/root-path.h"
+#include "vxm-guest.h"
+
+#define USEC_PER_SEC 1000000ULL
+/* QEMU answers QMP at once; a QEMU that does not is hung, and the unit's SIGTERM/SIGKILL takes over. */
+#define QMP_CONNECT_TIMEOUT (5 * USEC_PER_SEC)
+/* After quit, QEMU tears down VFIO devices; that takes well under a second on real hardware. */
+#define QUIT_TIMEOUT (10 * USEC_PER_SEC)
+/* QEMU creates the QMP socket before it sets up devices; allow for a slow TCG start and big VFIO devices. */
+#define START_TIMEOUT (60 * USEC_PER_SEC)
+/* Without a readable config (edited since the start), the default of ShutdownTimeout=. */
+#define SHUTDOWN_TIMEOUT_DEFAULT 120
+
+static pid_t parse_pid(const char *s) {
+        unsigned long v;
+        if (!s || !*s || parse_unsigned(s, 4194304, &v) < 0 || v <= 1)
+                return 0;
+        return (pid_t) v;
+}
+
+static void terminate(pid_t pid, const char *why) {
+        if (pid <= 0) {
+                log_warning("%s; leaving it to the unit's KillSignal=.", why);
+                return;
+        }
+        log_warning("%s; sending SIGTERM to QEMU (PID %d).", why, (int) pid);
+        if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+                log_warning_errno(errno, "Failed to send SIGTERM to PID %d: %m", (int) pid);
+}
+
+int guest_stop(const char *name, const char *main_pid) {
+        log_set_guest(name);
+        pid_t pid = parse_pid(main_pid);
+
+        /* Stopping must work even if the config was broken after the start: fall back to the default timeout. */
+        unsigned timeout = SHUTDOWN_TIMEOUT_DEFAULT;
+        _cleanup_guest_free_ Guest *g = NULL;
+        if (guest_load(name, &g) >= 0)
+                timeout = g->shutdown_timeout;
+        else
+                log_warning("Cannot read the configuration of guest %s, using ShutdownTimeout=%u.", name, timeout);
+
+        _cleanup_free_ char *sock = guest_qmp_socket(name);
+        _cleanup_free_ char *path = root_path(sock);
+        _cleanup_qmp_free_ Qmp *q = NULL;
+        uint64_t start = now_usec();
+        int r = qmp_connect(path, start + QMP_CONNECT_TIMEOUT, &q);
+        if (r == -ENOENT || r == -ECONNREFUSED) {
+                /* ExecStop= also runs after QEMU exited on its own: nothing to do then. */
+                log_info("QEMU of guest %s is not running (%s: %s).", name, sock, strerror(-r));
+                return 0;
+        }
+        if (r < 0) {
+                terminate(pid, "Cannot talk to QEMU over QMP");
+                return 0;
+        }
+
+        log_info("Shutting down guest %s: ACPI power button, waiting up to %us.", name, timeout);
+        r = qmp_execute(q, "system_powerdown", NULL, now_usec() + QMP_CONNECT_TIMEOUT, NULL);
+        if (r >= 0) {
+                r = qmp_wait_closed(q, start + timeout * USEC_PER_SEC);
+                if (r >= 0) {
+                        log_info("Guest %s shut down after %.1fs.", name, (now_usec() - start) / 1e6);
+                        return 0;
+                }
+                log_warning("Guest %s did not shut down within %us (ShutdownTimeout=); quitting QEMU.", name, timeout);
+        } else if (r == -ECONNRESET) {
+                log_info("QEMU of guest %s exited.", name);
+                return 0;
+        }
+
+        uint64_t deadline = now_usec() + QUIT_TIMEOUT;
+        r = qmp_execute(q, "quit", NULL, deadline, NULL);
+        if (r >= 0 || r == -ECONNRESET)
+                r = qmp_wait_closed(q, deadline);
+        if (r >= 0) {
+                log_info("QEMU of guest %s quit after %.1fs.", name, (now_usec() - start) / 1e6);
+                return 0;
+        }
+        terminate(pid, "QEMU did not quit");
+        return 0;
+}
+
+/* ExecStartPost=: the start job ends when QEMU answers QMP, or fails when QEMU exits before that (a VFIO group that
+ * is not viable, a missing TPM socket, ...), so `systemctl start` reports what really happened. */
+int guest_started(const char *name, const char *main_pid) {
+        log_set_guest(name);
+        pid_t pid = parse_pid(main_pid);
+        _cleanup_free_ char *sock = guest_qmp_socket(name);
+        _cleanup_free_ char *path = root_path(sock);
+        uint64_t start = now_usec(), deadline = start + START_TIMEOUT;
+
+        for (;;) {
+                if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+                        return log_error_errno(ECHILD, "QEMU of guest %s exited during start (its messages are above).",
+                                               name);
+                _cleanup_qmp_free_ Qmp *q = NULL;
+                _cleanup_json_free_ JsonValue *status = NULL;
+                int r = qmp_connect(path, now_usec() + QMP_CONNECT_TIMEOUT, &q);
+                if (r >= 0)
+                        r = qmp_execute(q, "query-status", NULL, now_usec() + QMP_CONNECT_TIMEOUT, &status);
+                if (r >= 0) {
+                        log_info("Guest %s is %s (QEMU PID %d, QMP answered after %.1fs).", name,
+                                 json_get_string(status, "status") ?: "up", (int) pid, (now_usec() - start) / 1e6);
+                        return 0;
+                }
+                if (now_usec() >= deadline)
+                        return log_error_errno(r, "QEMU of guest %s did not answer on %s within %llus: %m", name, sock,
+                                               (unsigned long long) (START_TIMEOUT / USEC_PER_SEC));
+                usleep(100 * 1000);
+        }
+}
+
+/* ExecStopPost=: systemd tells us how the main process ended (systemd.exec(5), "Environment variables in spawned
+ * processes"). QEMU's own last words are already in this unit's journal, just above. */
+int guest_finish(const char *name) {
+        log_set_guest(name);
+        const char *result = getenv("SERVICE_RESULT"), *code = getenv("EXIT_CODE"), *status = getenv("EXIT_STATUS");
+
+        if (!result || strcmp(result, "success") == 0) {
+                log_info("Guest %s stopped.", name);
+                return 0;
+        }
+        log_error("Guest %s failed (%s): QEMU %s%s%s; its last messages are above in this unit's journal "
+                  "(journalctl -u vxm-guest@%s).",
+                  name, result, code ? code : "ended", status ? " with " : "", status ? status : "", name);
+        return 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vxm-guest: the guest's QEMU, as the guest's unprivileged user. Run by vxm-guest@NAME.service. */
+#include <stdio.h>
+#include <string.h>
+
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "vxm-config.h"
+#include "vxm-guest.h"
+
+static void help(FILE *f) {
+        fprintf(f, "Usage: vxm-guest COMMAND NAME\n"
+                   "\n"
+                   "Runs the QEMU of guest NAME (/etc/vxm/NAME.conf) for vxm-guest@NAME.service.\n"
+                   "\n"
+                   "Commands:\n"
+                   "  run NAME         Choose the firmware, create the guest's UEFI variable store once,\n"
+                   "                   build the QEMU command line and execute QEMU (ExecStart=)\n"
+                   "  started NAME [PID]\n"
+                   "                   Wait until QEMU answers QMP; fail if it exits first (ExecStartPost=)\n"
+                   "  stop NAME [PID]  ACPI shutdown over QMP; after ShutdownTimeout= QMP quit, then\n"
+                   "                   SIGTERM to PID (ExecStop=)\n"
+                   "  finish NAME      Log how the guest ended (ExecStopPost=)\n"
+                   "  network-up NAME  As root: create the tap device of a Mode=bridge guest (ExecStartPre=+)\n"
+                   "  network-down NAME\n"
+                   "                   As root: remove it again (ExecStopPost=+)\n"
+                   "\n"
+                   "Options:\n"
+                   "  -h --help        Show this help\n"
+                   "     --version     Show the version\n"
+                   "\n"
+                   "Environment: VXM_QEMU overrides the QEMU binary (default qemu-system-x86_64);\n"
+                   "VXM_ROOT prefixes every host path (tests). `vxm show NAME` prints the command line.\n");
+}
+
+int main(int argc, char *argv[]) {
+        log_setup("vxm-guest", LOG_TARGET_AUTO);
+
+        if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+                help(stdout);
+                return 0;
+        }
+        if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+                printf("vxm-guest %s\n", VXM_VERSION);
+                return 0;
+        }
+
+        int r;
+        if (argc == 3 && strcmp(argv[1], "run") == 0)
+                r = guest_run(argv[2]);
+        else if ((argc == 3 || argc == 4) && strcmp(argv[1], "stop") == 0)
+                r = guest_stop(argv[2], argc == 4 ? argv[3] : NULL);
+        else if ((argc == 3 || argc == 4) && strcmp(argv[1], "started") == 0)
+                r = guest_started(argv[2], argc == 4 ? argv[3] : NULL);
+        else if (argc == 3 && strcmp(argv[1], "finish") == 0)
+                r = guest_finish(argv[2]);
+        else if (argc == 3 && strcmp(argv[1], "network-up") == 0)
+                r = guest_network_up(argv[2]);
+        else if (argc == 3 && strcmp(argv[1], "network-down") == 0)
+                r = guest_network_down(argv[2]);
+        else {
+                help(stderr);
+                return 2;
+        }
+        return r < 0 ? 1 : 0;
+}

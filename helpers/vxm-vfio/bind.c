@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The rebind sequence, the way the kernel wants it (and libvirt does it): driver_override=vfio-pci, unbind from the
+ * host driver, drivers_probe, verify. Everything it changes is recorded in /run/vxm/.state/vfio/BDF first, and unbind
+ * undoes exactly that, from whatever state a failed or killed bind left behind. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "basic/root-path.h"
+#include "host/vfio-record.h"
+#include "vxm-vfio.h"
+
+/* For the VM tests, which need to SIGKILL the helper at a known point of the sequence on a real kernel:
+ * VXM_VFIO_TEST_STOP_AT=override|unbind|probe makes it stop itself (SIGSTOP) right after that step. */
+static void test_stop_point(const char *step) {
+        const char *at = getenv("VXM_VFIO_TEST_STOP_AT");
+        if (!at || strcmp(at, step) != 0)
+                return;
+        log_notice("Stopping after \"%s\" (VXM_VFIO_TEST_STOP_AT).", step);
+        raise(SIGSTOP);
+}
+
+static bool streq_null(const char *a, const char *b) {
+        return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* modprobe vfio-pci, unless the driver is there already. $VXM_MODPROBE replaces modprobe for the tests. */
+static int load_vfio_pci(void) {
+        if (pci_driver_exists("vfio-pci"))
+                return 0;
+
+        const char *modprobe = getenv("VXM_MODPROBE") ?: "modprobe";
+        pid_t pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to fork for %s: %m", modprobe);
+        if (pid == 0) {
+                execlp(modprobe, modprobe, "vfio-pci", (char *) NULL);
+                _exit(127);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return log_error_errno(errno, "Failed to wait for %s: %m", modprobe);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return log_error_errno(ENOENT,
+                                       "\"%s vfio-pci\" failed (status %d): is the vfio-pci module installed for "
+                                       "this kernel?",
+                                       modprobe, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        if (pci_wait_path("/sys/bus/pci/drivers/vfio-pci", true, VFIO_WAIT_MS) < 0)
+                return log_error_errno(ENOENT, "vfio-pci was loaded but /sys/bus/pci/drivers/vfio-pci did not appear.");
+        log_info("Loaded the vfio-pci module.");
+        return 0;
+}
+
+/* udev applies its permissions to a new /dev/vfio/N after the kernel made it; changing the owner before udev is done
+ * would be undone. udev has finished with a device node once its database entry exists. */
+static void wait_for_udev(const char *node) {
+        struct stat st;
+        if (!root_exists("/run/udev/control") || root_stat(node, &st) < 0 || !S_ISCHR(st.st_mode))
+                return;
+        _cleanup_free_ char *db = xasprintf("/run/udev/data/c%u:%u", major(st.st_rdev), minor(st.st_rdev));
+        if (pci_wait_path(db, true, VFIO_WAIT_MS) < 0)
+                log_warning("udev did not finish with %s within %d s, setting its owner anyway.", node,
+                            VFIO_WAIT_MS / 1000);
+}
+
+/* Gives the guest's user the group node, recording the owner before. */
+static int grant_access(VfioTarget *t, VfioRecord *rec, const VfioAccess *access, const char *node) {
+        if (!access->change)
+                return 0;
+        wait_for_udev(node);
+
+        struct stat st;
+        int r = root_stat(node, &st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to stat %s: %m", node);
+        gid_t gid = access->gid == (gid_t) -1 ? st.st_gid : access->gid;
+        mode_t mode = access->mode;
+        if (st.st_uid == access->uid && st.st_gid == gid && (st.st_mode & 07777) == mode)
+                return 0;
+
+        if (!rec->node_changed) {
+                rec->node_changed = true;
+                rec->node_uid = st.st_uid;
+                rec->node_gid = st.st_gid;
+                rec->node_mode = st.st_mode & 07777;
+                r = vfio_record_write(t->bdf, rec);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to update the record in " VFIO_RECORD_DIR "/%s: %m", t->bdf);
+        }
+        _cleanup_free_ char *p = root_path(node);
+        if (chown(p, access->uid, gid) < 0 || chmod(p, mode) < 0)
+                return log_error_errno(errno, "Failed to give %s to %s: %m", node, access->who);
+        log_info("%s: %s now belongs to %s (mode %04o).", t->label, node, access->who, (unsigned) mode);
+        return 0;
+}
+
+/* Puts the group node's owner back if the node outlived the binding (other functions of the group are still on
+ * vfio-pci); when the kernel removed it, there is nothing to restore. */
+static void restore_access(VfioTarget *t, const VfioRecord *rec) {
+        if (!rec->node_changed || rec->group < 0)
+                return;
+        _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", rec->group), *p = root_path(node);
+        if (!root_exists(node))
+                return;
+        if (chown(p, rec->node_uid, rec->node_gid) < 0 || chmod(p, rec->node_mode) < 0)
+                log_warning_errno(errno, "Failed to give %s back to %u:%u, ignoring: %m", node,
+                                  (unsigned) rec->node_uid, (unsigned) rec->node_gid);
+}
+
+static int move_to_vfio(VfioTarget *t, const char *node) {
+        const char *bdf = t->bdf;
+        _cleanup_free_ char *cur = NULL;
+        int r;
+
+        r = pci_device_set_override(bdf, "vfio-pci");
+        if (r < 0)
+                return log_error_errno(r, "Failed to set driver_override of %s to vfio-pci: %m", t->label);
+        test_stop_point("override");
+
+        r = pci_device_get_driver(bdf, &cur);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the driver of %s: %m", t->label);
+        if (cur && strcmp(cur, "vfio-pci") != 0) {
+                r = pci_device_unbind(bdf, cur);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to unbind %s from %s: %m", t->label, cur);
+                test_stop_point("unbind");
+        }
+        if (!cur || strcmp(cur, "vfio-pci") != 0) {
+                r = pci_device_probe(bdf);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to probe %s for vfio-pci: %m", t->label);
+                test_stop_point("probe");
+        }
+
+        if (pci_device_wait_driver(bdf, "vfio-pci", VFIO_WAIT_MS) < 0) {
+                _cleanup_free_ char *now = NULL;
+                (void) pci_device_get_driver(bdf, &now);
+                return log_error_errno(ETIMEDOUT,
+                                       "%s is not on vfio-pci %d s after the probe (driver: %s). See the kernel "
+                                       "log (journalctl -k) for what vfio-pci said.",
+                                       t->label, VFIO_WAIT_MS / 1000, now ?: "none");
+        }
+        if (pci_wait_path(node, true, VFIO_WAIT_MS) < 0)
+                return log_error_errno(ETIMEDOUT, "%s is on vfio-pci, but %s did not appear within %d s.", t->label,
+                                       node, VFIO_WAIT_MS / 1000);
+        return 0;
+}
+
+static int run_checks(const VfioTarget *t) {
+        int r = vfio_check_iommu(t);
+        if (r < 0)
+                return r; /* the other checks need the group */
+        int (*const checks[])(const VfioTarget *) = { vfio_check_display, vfio_check_group, vfio_check_holders };
+        for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
+                int k = checks[i](t);
+                if (k < 0 && r >= 0)
+                        r = k;
+        }
+        return r;
+}
+
+/* Already on vfio-pci: with our record it is ours and done; without one, someone else bound it, and we use it as
+ * it is but record that unbind must leave the binding alone. */
+static int bind_existing(VfioTarget *t, const VfioAccess *access, const char *node) {
+        VfioRecord rec = VFIO_RECORD_INIT;
+        int r = vfio_record_read(t->bdf, &rec);
+        if (r == -ENOENT) {
+                rec = (VfioRecord){ .bound_by_vxm = false,
+                                    .driver = xstrdup("vfio-pci"),
+                                    .group = t->dev->iommu_group };
+                rec.driver_override = t->dev->driver_override ? xstrdup(t->dev->driver_override) : NULL;
+                r = vfio_record_write(t->bdf, &rec);
+                if (r < 0) {
+                        vfio_record_done(&rec);
+                        return log_error_errno(r, "Failed to write " VFIO_RECORD_DIR "/%s: %m", t->bdf);
+                }
+                log_notice("%s was already on vfio-pci, bound by someone else: using it as it is, and leaving it "
+                           "on vfio-pci when the guest stops.",
+                           t->label);
+        } else if (r < 0) {
+                return log_error_errno(r, "Failed to read " VFIO_RECORD_DIR "/%s: %m", t->bdf);
+        } else
+                log_info("%s is already on vfio-pci, nothing to do.", t->label);
+
+        r = grant_access(t, &rec, access, node);
+        vfio_record_done(&rec);
+        return r;
+}
+
+int vfio_bind(VfioTarget *t) {
+        _cleanup_(vfio_access_done) VfioAccess access = {};
+        _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", t->dev->iommu_group);
+        int r;
+
+        if (t->dev->driver && strcmp(t->dev->driver, "vfio-pci") == 0) {
+                r = vfio_access_plan(t, &access);
+                return r < 0 ? r : bind_existing(t, &access, node);
+        }
+
+        r = run_checks(t);
+        if (r >= 0)
+                r = vfio_access_plan(t, &access);
+        if (r < 0) {
+                log_error("Not binding %s: nothing was changed.", t->label);
+                return r;
+        }
+
+        /* An earlier bind that was killed or failed half-way left a record: it knows the real original state,
+         * which the device may no longer show. */
+        VfioRecord rec = VFIO_RECORD_INIT;
+        r = vfio_record_read(t->bdf, &rec);
+        if (r >= 0)
+                log_notice("%s: continuing from the record of an unfinished bind (original driver %s).", t->label,
+                           rec.driver ?: "none");
+        else if (r == -ENOENT) {
+                rec = (VfioRecord){ .bound_by_vxm = true, .group = t->dev->iommu_group };
+                rec.driver = t->dev->driver ? xstrdup(t->dev->driver) : NULL;
+                rec.driver_override = t->dev->driver_override ? xstrdup(t->dev->driver_override) : NULL;
+                r = vfio_record_write(t->bdf, &rec);
+                if (r < 0) {
+                        vfio_record_done(&rec);
+                        return log_error_errno(r, "Failed to write " VFIO_RECORD_DIR "/%s, not binding %s: %m", t->bdf,
+                                               t->label);
+                }
+        } else
+                return log_error_errno(r,
+                                       "Failed to read " VFIO_RECORD_DIR "/%s (remove it if it is damaged and the "
+                                       "device is on its host driver): %m",
+                                       t->bdf);
+
+        r = load_vfio_pci();
+        if (r >= 0)
+                r = move_to_vfio(t, node);
+        if (r >= 0)
+                r = grant_access(t, &rec, &access, node);
+        if (r < 0) {
+                log_error("Binding %s failed, giving it back to %s.", t->label, rec.driver ?: "no driver");
+                vfio_record_done(&rec);
+                (void) vfio_unbind(t);
+                return r;
+        }
+        log_notice("%s is on vfio-pci now (was %s), IOMMU group %d.", t->label, rec.driver ?: "without a driver",
+                   t->dev->iommu_group);
+        vfio_record_done(&rec);
+        return 0;
+}
+
+static int restore_driver(VfioTarget *t, const VfioRecord *rec) {
+        const char *bdf = t->bdf;
+        _cleanup_free_ char *cur = NULL;
+        int r;
+
+        r = pci_device_get_driver(bdf, &cur);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the driver of %s: %m", t->label);
+        /* Only vfio-pci is ours to unbind; any other driver was there before us or bound by someone else. */
+        if (streq_null(cur, "vfio-pci")) {
+                r = pci_device_unbind(bdf, "vfio-pci");
+                if (r < 0)
+                        return log_error_errno(r, "Failed to unbind %s from vfio-pci: %m", t->label);
+                free(cur);
+                cur = NULL;
+        }
+
+        r = pci_device_set_override(bdf, rec->driver_override);
+        if (r < 0)
+                return log_error_errno(r, "Failed to restore driver_override of %s to \"%s\": %m", t->label,
+                                       rec->driver_override ?: "");
+
+        if (!cur && rec->driver) {
+                r = pci_device_probe(bdf);
+                if (r < 0)
+                        log_warning_errno(r, "Probing %s for its host driver failed: %m", t->label);
+        }
+        return pci_device_wait_driver(bdf, rec->driver, VFIO_WAIT_MS);
+}
+
+int vfio_unbind(VfioTarget *t) {
+        _cleanup_(vfio_record_done) VfioRecord rec = VFIO_RECORD_INIT;
+        int r = vfio_record_read(t->bdf, &rec);
+        if (r == -ENOENT) {
+                log_info("%s has no record in " VFIO_RECORD_DIR ": vxm did not bind it, leaving it alone.", t->label);
+                /* A bind killed while writing its first record changed nothing, but may have left the temp file. */
+                return vfio_record_remove(t->bdf);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to read " VFIO_RECORD_DIR "/%s, not touching %s: %m", t->bdf,
+                                       t->label);
+
+        if (!t->dev) {
+                log_warning("%s is gone (unplugged?): nothing to give back, dropping its record.", t->label);
+                return vfio_record_remove(t->bdf);
+        }
+
+        if (rec.bound_by_vxm) {
+                r = restore_driver(t, &rec);
+                if (r < 0) {
+                        _cleanup_free_ char *now = NULL;
+                        (void) pci_device_get_driver(t->bdf, &now);
+                        log_error("%s did NOT come back to %s (driver now: %s)! The host cannot use it until it "
+                                  "does: run \"vxm-vfio unbind %s\" again, or echo %s > "
+                                  "/sys/bus/pci/drivers/%s/bind, or reboot. Keeping " VFIO_RECORD_DIR "/%s.",
+                                  t->label, rec.driver ?: "no driver", now ?: "none", t->bdf, t->bdf,
+                                  rec.driver ?: "DRIVER", t->bdf);
+                        return r;
+                }
+                if (rec.driver)
+                        log_notice("%s is back on %s.", t->label, rec.driver);
+                else
+                        log_notice("%s is back without a driver, as it was before.", t->label);
+        } else
+                log_info("%s was on vfio-pci before vxm came along: leaving it there.", t->label);
+
+        restore_access(t, &rec);
+        r = vfio_record_remove(t->bdf);
+        if (r < 0)
+                return log_error_errno(r, "Failed to remove " VFIO_RECORD_DIR "/%s: %m", t->bdf);
+        return 0;
+}

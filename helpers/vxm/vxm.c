@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vxm: the user's front door. Each command lives in its own cmd-*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "commands.h"
+#include "vxm-config.h"
+
+static const struct {
+        const char *name;
+        int (*run)(int argc, char *argv[]);
+        const char *args;
+        const char *help;
+} commands[] = {
+        { "list", cmd_list, "", "List the configured guests and whether their configuration is valid" },
+        { "status", cmd_status, "[NAME]", "Show the state of a guest and its preparation units" },
+        { "check", cmd_check, "[NAME]", "Pre-flight doctor: explain what stands between this host and a guest" },
+        { "gpus", cmd_gpus, "[--json]", "List display controllers and whether they can be passed through" },
+        { "show", cmd_show, "NAME", "Print the QEMU command line that vxm-guest would run for NAME" },
+};
+
+static void help(FILE *f) {
+        fprintf(f, "Usage: vxm COMMAND [ARGS]\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                char left[32];
+                snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
+                fprintf(f, "  %-18s %s\n", left, commands[i].help);
+        }
+        fprintf(f, "\nOptions:\n"
+                   "  -h --help          Show this help\n"
+                   "     --version       Show the version\n"
+                   "\nSee vxm(1) and vxm.conf(5).\n");
+}
+
+int main(int argc, char *argv[]) {
+        log_setup("vxm", LOG_TARGET_STDERR);
+        /* Messages on stderr must appear next to the output they explain, also through a pipe. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+
+        if (argc < 2) {
+                help(stderr);
+                return 2;
+        }
+        if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+                help(stdout);
+                return 0;
+        }
+        if (strcmp(argv[1], "--version") == 0) {
+                printf("vxm %s\n", VXM_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (strcmp(argv[1], commands[i].name) == 0)
+                        return commands[i].run(argc - 1, argv + 1);
+
+        log_error("Unknown command \"%s\". See vxm --help.", argv[1]);
+        return 2;
+}

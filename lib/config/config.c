@@ -1,0 +1,1015 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "config/config.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "basic/parse-util.h"
+#include "basic/root-path.h"
+#include "basic/strv.h"
+
+const char *const config_dirs[] = { "/etc/vxm", "/run/vxm", "/usr/lib/vxm", NULL };
+
+/* inih (as Debian builds it) has a fixed 200-byte line buffer including "\r\n\0", cuts names at 49 characters and
+ * calls the handler without a line number. Our reader checks every line first and counts lines, so the handler
+ * knows where it is and nothing is silently misread. */
+#define INI_LINE_MAX 197
+#define INI_NAME_MAX 48
+
+typedef struct Parser {
+        const char *buf; /* the whole file, read at once: no stdio buffering to set up per small file */
+        size_t size, pos;
+        const char *file;
+        unsigned line;
+        unsigned errors;
+        Guest *guest;
+        char section[INI_NAME_MAX + 1];
+} Parser;
+
+static void parser_error(Parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void parser_error(Parser *p, const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        log_error("%s:%u: %s", p->file, p->line, msg);
+        p->errors++;
+}
+
+/* Checks a raw line; returns false (after logging) if inih must not see it. */
+static bool line_is_acceptable(Parser *p, const char *line, size_t len) {
+        if (strlen(line) != len) {
+                parser_error(p, "line contains a NUL byte");
+                return false;
+        }
+        /* Strip one "\n" or "\r\n", no more: the reader copies the whole line into inih's 200-byte buffer. */
+        size_t n = len;
+        if (n > 0 && line[n - 1] == '\n')
+                n--;
+        if (n > 0 && line[n - 1] == '\r')
+                n--;
+        if (n > INI_LINE_MAX) {
+                parser_error(p, "line is %zu bytes long, at most %d are allowed", n, INI_LINE_MAX);
+                return false;
+        }
+        const char *s = line;
+        if (p->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+                s += 3;
+        size_t indent = strspn(s, " \t");
+        const char *t = s + indent;
+        /* Blank or comment: never reaches a unit, whatever bytes it holds. Blank means nothing before the line end:
+         * inih skips a leading '\r' like a blank, so "  \rKey=..." would become a continuation line. */
+        if ((size_t) (t - line) >= n || *t == ';' || *t == '#')
+                return true;
+
+        /* systemd ends a unit file line at '\r' too, so a value must never carry one (or any control character)
+         * into a generated unit. Tabs are whitespace. */
+        for (size_t i = 0; i < n; i++)
+                if (((unsigned char) line[i] < ' ' && line[i] != '\t') || line[i] == 0x7f) {
+                        parser_error(p, "line contains the control character 0x%02x", (unsigned char) line[i]);
+                        return false;
+                }
+        /* systemd ignores a unit line that is not UTF-8 (with a warning): refuse it here, where the user sees why. */
+        if (!utf8_is_valid_n(line, n)) {
+                parser_error(p, "line is not valid UTF-8");
+                return false;
+        }
+        if (indent > 0) {
+                parser_error(p, "indented line: continuation lines are not supported, remove the leading whitespace");
+                return false;
+        }
+        if (*t == '[') {
+                const char *close = strchr(t, ']');
+                if (!close) {
+                        parser_error(p, "section header without closing ']'");
+                        return false;
+                }
+                if ((size_t) (close - t - 1) > INI_NAME_MAX) {
+                        parser_error(p, "section name longer than %d characters", INI_NAME_MAX);
+                        return false;
+                }
+                return true;
+        }
+
+        size_t key_end = strcspn(t, "=:");
+        if (t[key_end] != '=') {
+                parser_error(p, "expected KEY=VALUE%s", t[key_end] == ':' ? " (':' is not a separator, use '=')" : "");
+                return false;
+        }
+        if (key_end > INI_NAME_MAX) {
+                parser_error(p, "key name longer than %d characters", INI_NAME_MAX);
+                return false;
+        }
+        return true;
+}
+
+static char *reader(char *str, int num, void *stream) {
+        Parser *p = stream;
+        if (p->pos >= p->size)
+                return NULL;
+
+        const char *start = p->buf + p->pos;
+        const char *nl = memchr(start, '\n', p->size - p->pos);
+        size_t n = nl ? (size_t) (nl - start) + 1 : p->size - p->pos;
+        p->pos += n;
+        p->line++;
+
+        /* A NUL-terminated copy; an embedded NUL makes it shorter than n, which line_is_acceptable() refuses. */
+        _cleanup_free_ char *line = xstrndup(start, n);
+
+        /* A refused line reaches inih as a blank one, so it neither errors twice nor misreads it. */
+        if (!line_is_acceptable(p, line, n) || num < INI_LINE_MAX + 3) {
+                str[0] = '\n';
+                str[1] = '\0';
+                return str;
+        }
+        memcpy(str, line, n + 1);
+        return str;
+}
+
+/* --- value parsers --- */
+
+typedef int (*ValueParser)(Parser *p, const char *key, const char *value, void *field);
+
+#define FIELD(member) offsetof(Guest, member)
+
+static int parse_string_value(Parser *p, const char *key, const char *value, void *field) {
+        char **s = field;
+        free(*s);
+        *s = *value ? xstrdup(value) : NULL;
+        return 0;
+}
+
+static int parse_absolute_path_value(Parser *p, const char *key, const char *value, void *field) {
+        if (*value && value[0] != '/') {
+                parser_error(p, "%s=%s: not an absolute path", key, value);
+                return -EINVAL;
+        }
+        return parse_string_value(p, key, value, field);
+}
+
+static int parse_bool_value(Parser *p, const char *key, const char *value, void *field) {
+        if (parse_boolean(value, field) < 0) {
+                parser_error(p, "%s=%s: not a boolean (use yes or no)", key, value);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_memory_value(Parser *p, const char *key, const char *value, void *field) {
+        uint64_t v;
+        if (parse_size(value, &v) < 0) {
+                parser_error(p, "%s=%s: not a size (e.g. 16G, 8192M)", key, value);
+                return -EINVAL;
+        }
+        if (v < 64ULL << 20 || v > 16ULL << 40) {
+                parser_error(p, "%s=%s: out of range (64M to 16T)", key, value);
+                return -EINVAL;
+        }
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_cpus_value(Parser *p, const char *key, const char *value, void *field) {
+        unsigned long v;
+        int r = parse_unsigned(value, 1024, &v);
+        if (r < 0 || v == 0) {
+                parser_error(p, "%s=%s: %s", key, value, r == -EINVAL ? "not a number" : "out of range (1 to 1024)");
+                return -EINVAL;
+        }
+        *(unsigned *) field = (unsigned) v;
+        return 0;
+}
+
+static int parse_user_value(Parser *p, const char *key, const char *value, void *field) {
+        size_t n = strlen(value);
+        if (n == 0 || n > 31 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n ||
+            value[0] == '-' || strcmp(value, "root") == 0) {
+                parser_error(p, "%s=%s: %s", key, value,
+                             strcmp(value, "root") == 0 ? "QEMU must not run as root; use an unprivileged user"
+                                                        : "not a valid user name");
+                return -EINVAL;
+        }
+        return parse_string_value(p, key, value, field);
+}
+
+static int parse_accelerator_value(Parser *p, const char *key, const char *value, void *field) {
+        if (strcmp(value, "kvm") == 0)
+                *(Accelerator *) field = ACCELERATOR_KVM;
+        else if (strcmp(value, "tcg") == 0)
+                *(Accelerator *) field = ACCELERATOR_TCG;
+        else {
+                parser_error(p, "%s=%s: expected kvm or tcg", key, value);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_timeout_value(Parser *p, const char *key, const char *value, void *field) {
+        unsigned v;
+        if (parse_seconds(value, &v) < 0 || v == 0) {
+                parser_error(p, "%s=%s: not a time span (e.g. 120, 90s, 2min)", key, value);
+                return -EINVAL;
+        }
+        *(unsigned *) field = v;
+        return 0;
+}
+
+static int parse_hugepages_value(Parser *p, const char *key, const char *value, void *field) {
+        bool b;
+        if (strcasecmp(value, "2M") == 0)
+                *(HugepageSize *) field = HUGEPAGES_2M;
+        else if (strcasecmp(value, "1G") == 0)
+                *(HugepageSize *) field = HUGEPAGES_1G;
+        else if (parse_boolean(value, &b) == 0 && !b)
+                *(HugepageSize *) field = HUGEPAGES_NO;
+        else {
+                parser_error(p, "%s=%s: expected no, 2M or 1G", key, value);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_resolution_value(Parser *p, const char *key, const char *value, void *field) {
+        Guest *g = p->guest;
+        unsigned w, h;
+        int end = 0;
+        /* sscanf's %u would also take blanks and signs ("+1920x 1080"). */
+        if (strspn(value, "0123456789x") != strlen(value) || sscanf(value, "%5u%*1[x]%5u%n", &w, &h, &end) != 2 ||
+            value[end] != '\0' || w < 320 || h < 200 || w > 16384 || h > 16384) {
+                parser_error(p, "%s=%s: expected WIDTHxHEIGHT, e.g. 2560x1440", key, value);
+                return -EINVAL;
+        }
+        g->lg_width = w;
+        g->lg_height = h;
+        g->looking_glass = true;
+        return 0;
+}
+
+static int parse_lg_size_value(Parser *p, const char *key, const char *value, void *field) {
+        uint64_t v;
+        if (parse_size(value, &v) < 0 || v < (1 << 20) || (v & (v - 1)) != 0 || v > (4ULL << 30)) {
+                parser_error(p, "%s=%s: expected a power of two between 1M and 4G, e.g. 64M", key, value);
+                return -EINVAL;
+        }
+        p->guest->lg_size = v;
+        p->guest->looking_glass = true;
+        return 0;
+}
+
+static int parse_lg_file_value(Parser *p, const char *key, const char *value, void *field) {
+        if (strncmp(value, "/dev/shm/", 9) != 0 || strchr(value + 9, '/') || !value[9] ||
+            strcmp(value + 9, "..") == 0 || strcmp(value + 9, ".") == 0) {
+                parser_error(p, "%s=%s: expected a file directly in /dev/shm/, e.g. /dev/shm/looking-glass", key,
+                             value);
+                return -EINVAL;
+        }
+        p->guest->looking_glass = true;
+        return parse_string_value(p, key, value, field);
+}
+
+static int parse_input_list_value(Parser *p, const char *key, const char *value, void *field) {
+        char ***list = field;
+        bool *is_auto = strcmp(key, "Keyboard") == 0 ? &p->guest->keyboard_auto : &p->guest->mouse_auto;
+
+        if (!*value) { /* empty assignment resets */
+                *list = strv_free(*list);
+                *is_auto = false;
+                return 0;
+        }
+        if (strcmp(value, "auto") == 0) {
+                *is_auto = true;
+                return 0;
+        }
+        size_t len = strlen(value);
+        if (strncmp(value, "/dev/input/", 11) != 0 || strstr(value, "/../") ||
+            (len >= 3 && strcmp(value + len - 3, "/..") == 0)) {
+                parser_error(p, "%s=%s: expected auto or a path under /dev/input/ (e.g. /dev/input/by-id/...-event-kbd)",
+                             key, value);
+                return -EINVAL;
+        }
+        if (!strv_contains(*list, value))
+                strv_push(list, value);
+        return 0;
+}
+
+static int parse_grab_toggle_value(Parser *p, const char *key, const char *value, void *field) {
+        static const char *const allowed[] = { "ctrl-ctrl", "alt-alt", "shift-shift", "meta-meta", "scrolllock",
+                                               "ctrl-scrolllock", NULL };
+        for (size_t i = 0; allowed[i]; i++)
+                if (strcmp(value, allowed[i]) == 0)
+                        return parse_string_value(p, key, value, field);
+        parser_error(p, "%s=%s: expected one of ctrl-ctrl, alt-alt, shift-shift, meta-meta, scrolllock, ctrl-scrolllock",
+                     key, value);
+        return -EINVAL;
+}
+
+static int parse_monitor_value(Parser *p, const char *key, const char *value, void *field) {
+        static const char *const prefixes[] = { "bus:", "display:", "model:", "serial:", "edid:", NULL };
+        for (size_t i = 0; prefixes[i]; i++) {
+                const char *arg = value + strlen(prefixes[i]);
+                if (strncmp(value, prefixes[i], strlen(prefixes[i])) != 0 || !*arg)
+                        continue;
+                /* What libddcutil can use: a number for bus:/display:, the whole 128-byte EDID for edid:. */
+                unsigned long n;
+                if (i < 2 && parse_unsigned(arg, 255, &n) < 0)
+                        break;
+                if (i == 4 && (strlen(arg) != 256 || strspn(arg, "0123456789abcdefABCDEF") != 256)) {
+                        parser_error(p, "%s=%s: edid: takes the monitor's whole 128-byte EDID as 256 hex digits", key,
+                                     value);
+                        return -EINVAL;
+                }
+                return parse_string_value(p, key, value, field);
+        }
+        parser_error(p, "%s=%s: expected bus:N, display:N, model:NAME, serial:SERIAL or edid:HEX", key, value);
+        return -EINVAL;
+}
+
+static int parse_vcp_input_value(Parser *p, const char *key, const char *value, void *field) {
+        int v = vcp_input_from_string(value);
+        if (v < 0) {
+                parser_error(p, "%s=%s: expected a VCP 0x60 value (e.g. 0x0f) or DP-1, DP-2, HDMI-1, HDMI-2, DVI-1, "
+                                "DVI-2, VGA-1, VGA-2",
+                             key, value);
+                return -EINVAL;
+        }
+        *(int *) field = v;
+        return 0;
+}
+
+static int parse_network_value(Parser *p, const char *key, const char *value, void *field) {
+        if (strcmp(value, "user") == 0)
+                *(NetworkMode *) field = NETWORK_USER;
+        else if (strcmp(value, "bridge") == 0)
+                *(NetworkMode *) field = NETWORK_BRIDGE;
+        else if (strcmp(value, "none") == 0)
+                *(NetworkMode *) field = NETWORK_NONE;
+        else {
+                parser_error(p, "%s=%s: expected user, bridge or none", key, value);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_bridge_value(Parser *p, const char *key, const char *value, void *field) {
+        size_t n = strlen(value);
+        if (n == 0 || n > 15 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n) {
+                parser_error(p, "%s=%s: not a valid network interface name", key, value);
+                return -EINVAL;
+        }
+        return parse_string_value(p, key, value, field);
+}
+
+static int parse_mac_value(Parser *p, const char *key, const char *value, void *field) {
+        unsigned b[6];
+        int end = 0;
+        /* sscanf's %x would also take blanks, signs and "0x". */
+        if (strspn(value, "0123456789abcdefABCDEF:") != strlen(value) ||
+            sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 ||
+            value[end] != '\0' || strlen(value) != 17 || (b[0] & 1)) {
+                parser_error(p, "%s=%s: expected a unicast MAC address like 52:54:00:12:34:56", key, value);
+                return -EINVAL;
+        }
+        _cleanup_free_ char *lower = xasprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+        return parse_string_value(p, key, lower, field);
+}
+
+/* Splits "HEAD,opt=val,opt=val" in place; calls fn for each option. */
+typedef int (*OptionFn)(Parser *p, const char *key, const char *opt, const char *val, void *item);
+
+static int parse_options(Parser *p, const char *key, char *opts, OptionFn fn, void *item) {
+        int r = 0;
+        for (char *o = opts; o;) {
+                char *next = strchr(o, ',');
+                if (next)
+                        *next++ = '\0';
+                char *eq = strchr(o, '=');
+                if (!eq || eq == o) {
+                        parser_error(p, "%s=: option '%s' is not of the form name=value", key, o);
+                        r = -EINVAL;
+                } else {
+                        *eq = '\0';
+                        if (fn(p, key, o, eq + 1, item) < 0)
+                                r = -EINVAL;
+                }
+                o = next;
+        }
+        return r;
+}
+
+static int device_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
+        GuestDevice *d = item;
+        if (strcmp(opt, "romfile") == 0) {
+                if (val[0] != '/') {
+                        parser_error(p, "%s=: romfile=%s: not an absolute path", key, val);
+                        return -EINVAL;
+                }
+                free(d->rom_file);
+                d->rom_file = xstrdup(val);
+                return 0;
+        }
+        parser_error(p, "%s=: unknown option '%s' (known: romfile=)", key, opt);
+        return -EINVAL;
+}
+
+static void source_set(ConfigSource *s, Parser *p) {
+        s->file = xstrdup(p->file);
+        s->line = p->line;
+}
+
+static int parse_device_value(Parser *p, const char *key, const char *value, void *field) {
+        Guest *g = p->guest;
+        if (!*value) {
+                for (size_t i = 0; i < g->n_devices; i++) {
+                        free(g->devices[i].rom_file);
+                        free(g->devices[i].source.file);
+                }
+                g->n_devices = 0;
+                return 0;
+        }
+
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *opts = strchr(copy, ',');
+        if (opts)
+                *opts++ = '\0';
+
+        GuestDevice d = {};
+        const char *why;
+        if (pci_address_parse(copy, &d.address, &why) < 0) {
+                parser_error(p, "%s=%s: %s", key, value, why);
+                return -EINVAL;
+        }
+        if (opts && parse_options(p, key, opts, device_option, &d) < 0) {
+                free(d.rom_file);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < g->n_devices; i++)
+                if (pci_address_equal(&g->devices[i].address, &d.address)) {
+                        char buf[PCI_ADDRESS_STRLEN];
+                        parser_error(p, "%s=%s: %s is already listed at %s:%u", key, value,
+                                     pci_address_format(&d.address, buf), g->devices[i].source.file,
+                                     g->devices[i].source.line);
+                        free(d.rom_file);
+                        return -EINVAL;
+                }
+        source_set(&d.source, p);
+        g->devices = xrealloc(g->devices, (g->n_devices + 1) * sizeof *g->devices);
+        g->devices[g->n_devices++] = d;
+        return 0;
+}
+
+static int disk_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
+        GuestDisk *d = item;
+        if (strcmp(opt, "bus") == 0) {
+                if (strcmp(val, "virtio") == 0)
+                        d->bus = DISK_BUS_VIRTIO;
+                else if (strcmp(val, "nvme") == 0)
+                        d->bus = DISK_BUS_NVME;
+                else {
+                        parser_error(p, "%s=: bus=%s: expected virtio or nvme", key, val);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        if (strcmp(opt, "readonly") == 0) {
+                if (parse_boolean(val, &d->read_only) < 0) {
+                        parser_error(p, "%s=: readonly=%s: not a boolean", key, val);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        parser_error(p, "%s=: unknown option '%s' (known: bus=, readonly=)", key, opt);
+        return -EINVAL;
+}
+
+static int parse_disk_value(Parser *p, const char *key, const char *value, void *field) {
+        Guest *g = p->guest;
+        if (!*value) {
+                for (size_t i = 0; i < g->n_disks; i++) {
+                        free(g->disks[i].path);
+                        free(g->disks[i].source.file);
+                }
+                g->n_disks = 0;
+                return 0;
+        }
+
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *opts = strchr(copy, ',');
+        if (opts)
+                *opts++ = '\0';
+        if (copy[0] != '/') {
+                parser_error(p, "%s=%s: not an absolute path", key, value);
+                return -EINVAL;
+        }
+        GuestDisk d = { .bus = DISK_BUS_VIRTIO };
+        if (opts && parse_options(p, key, opts, disk_option, &d) < 0)
+                return -EINVAL;
+        d.path = xstrdup(copy);
+        source_set(&d.source, p);
+        g->disks = xrealloc(g->disks, (g->n_disks + 1) * sizeof *g->disks);
+        g->disks[g->n_disks++] = d;
+        return 0;
+}
+
+typedef struct KeyTable {
+        const char *section;
+        const char *key;
+        ValueParser parse;
+        size_t offset;
+} KeyTable;
+
+static const KeyTable keys[] = {
+        { "Guest", "Description", parse_string_value, FIELD(description) },
+        { "Guest", "Memory", parse_memory_value, FIELD(memory) },
+        { "Guest", "CPUs", parse_cpus_value, FIELD(cpus) },
+        { "Guest", "Autostart", parse_bool_value, FIELD(autostart) },
+        { "Guest", "User", parse_user_value, FIELD(user) },
+        { "Guest", "Accelerator", parse_accelerator_value, FIELD(accelerator) },
+        { "Guest", "ShutdownTimeout", parse_timeout_value, FIELD(shutdown_timeout) },
+        { "PCI", "Device", parse_device_value, 0 },
+        { "Firmware", "SecureBoot", parse_bool_value, FIELD(secure_boot) },
+        { "Firmware", "Code", parse_absolute_path_value, FIELD(firmware_code) },
+        { "Firmware", "Vars", parse_absolute_path_value, FIELD(firmware_vars) },
+        { "TPM", "Enable", parse_bool_value, FIELD(tpm) },
+        { "Memory", "Hugepages", parse_hugepages_value, FIELD(hugepages) },
+        { "LookingGlass", "Resolution", parse_resolution_value, 0 },
+        { "LookingGlass", "Size", parse_lg_size_value, 0 },
+        { "LookingGlass", "File", parse_lg_file_value, FIELD(lg_file) },
+        { "Input", "Keyboard", parse_input_list_value, FIELD(keyboards) },
+        { "Input", "Mouse", parse_input_list_value, FIELD(mice) },
+        { "Input", "GrabToggle", parse_grab_toggle_value, FIELD(grab_toggle) },
+        { "Display", "Monitor", parse_monitor_value, FIELD(monitor) },
+        { "Display", "HostInput", parse_vcp_input_value, FIELD(host_input) },
+        { "Display", "GuestInput", parse_vcp_input_value, FIELD(guest_input) },
+        { "Storage", "Disk", parse_disk_value, 0 },
+        { "Network", "Mode", parse_network_value, FIELD(network) },
+        { "Network", "Bridge", parse_bridge_value, FIELD(bridge) },
+        { "Network", "MACAddress", parse_mac_value, FIELD(mac) },
+};
+
+static bool section_is_known(const char *section) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (strcmp(keys[i].section, section) == 0)
+                        return true;
+        return false;
+}
+
+static int handler(void *userdata, const char *section, const char *name, const char *value) {
+        Parser *p = userdata;
+
+        if (!*section) {
+                parser_error(p, "%s= outside of any section (start with [Guest])", name);
+                return 1;
+        }
+        if (!section_is_known(section)) {
+                /* Warn once per section header, not per key. */
+                if (strcmp(p->section, section) != 0)
+                        log_warning("%s:%u: unknown section [%s], ignoring.", p->file, p->line, section);
+                snprintf(p->section, sizeof p->section, "%s", section);
+                return 1;
+        }
+        snprintf(p->section, sizeof p->section, "%s", section);
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (strcmp(keys[i].section, section) != 0)
+                        continue;
+                if (strcmp(keys[i].key, name) == 0) {
+                        if (keys[i].parse(p, name, value, (char *) p->guest + keys[i].offset) >= 0) {
+                                ConfigSource *src = &p->guest->key_sources[i];
+                                if (!src->file || strcmp(src->file, p->file) != 0) {
+                                        free(src->file);
+                                        src->file = xstrdup(p->file);
+                                }
+                                src->line = p->line;
+                        }
+                        return 1;
+                }
+                if (strcasecmp(keys[i].key, name) == 0) {
+                        log_warning("%s:%u: unknown key %s= in [%s] (did you mean %s=?), ignoring.", p->file, p->line,
+                                    name, section, keys[i].key);
+                        return 1;
+                }
+        }
+        log_warning("%s:%u: unknown key %s= in [%s], ignoring.", p->file, p->line, name, section);
+        return 1;
+}
+
+static int parse_file(Guest *g, const char *path) {
+        /* Errors are -EINVAL, as documented: -ENOENT from a dangling symlink would read as "no such guest". */
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        int r = root_read_file(path, &buf, &size);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot read: %m", path);
+                return -EINVAL;
+        }
+
+        Parser p = { .buf = buf, .size = size, .file = path, .guest = g };
+        r = ini_parse_stream(reader, &p, handler, &p);
+        if (r > 0 && p.errors == 0)
+                /* inih found something our checks did not; p.line is the last line read. */
+                log_error("%s:%d: syntax error", path, r), p.errors++;
+        else if (r < 0)
+                return log_error_errno(ENOMEM, "%s: cannot parse: %m", path);
+        return p.errors > 0 ? -EINVAL : 0;
+}
+
+/* A file (or drop-in) that is a symlink to /dev/null, or empty and a symlink... masks. Only the symlink form counts,
+ * as in systemd. */
+static bool path_is_mask(const char *path) {
+        _cleanup_free_ char *target = NULL;
+        return root_readlink(path, &target) == 0 && strcmp(target, "/dev/null") == 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+        size_t n = strlen(s), m = strlen(suffix);
+        return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Collects the NAME.conf.d drop-ins (*.conf) over all dirs: a higher dir's file of the same name replaces a lower one. */
+/* While a caller loads every guest (the generator at boot), each config dir is listed once, so a guest costs no
+ * failing lstat()/opendir() probes in the dirs that do not have its files. Outside such a batch every lookup goes to
+ * the file system, so a long-running caller never sees a stale listing. */
+static char **dir_listing[3];
+static size_t dir_listing_n[3];
+static bool dir_listing_active;
+
+static int strcmp_ptr(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+void config_cache_begin(void) {
+        config_cache_end();
+        for (size_t i = 0; config_dirs[i]; i++) {
+                _cleanup_closedir_ DIR *d = root_opendir(config_dirs[i]);
+                struct dirent *de;
+                while (d && (de = readdir(d))) {
+                        if (de->d_name[0] == '.')
+                                continue;
+                        /* "name\0T": compares as the name, and carries the d_type after it. */
+                        size_t n = strlen(de->d_name);
+                        char *e = xmalloc(n + 2);
+                        memcpy(e, de->d_name, n + 1);
+                        e[n + 1] = (char) de->d_type;
+                        size_t k = dir_listing_n[i]++;
+                        dir_listing[i] = xrealloc(dir_listing[i], (k + 2) * sizeof(char *));
+                        dir_listing[i][k] = e;
+                        dir_listing[i][k + 1] = NULL;
+                }
+                strv_sort(dir_listing[i]);
+        }
+        dir_listing_active = true;
+}
+
+void config_cache_end(void) {
+        for (size_t i = 0; i < ELEMENTSOF(dir_listing); i++) {
+                dir_listing[i] = strv_free(dir_listing[i]);
+                dir_listing_n[i] = 0;
+        }
+        dir_listing_active = false;
+}
+
+/* false only when the cached listing of config_dirs[i] proves that entry is absent. *type is its d_type, or
+ * DT_UNKNOWN when there is no listing or the file system does not say. */
+static bool dir_may_have(size_t i, const char *entry, unsigned char *type) {
+        *type = DT_UNKNOWN;
+        if (!dir_listing_active)
+                return true;
+        char **e = dir_listing[i] ? bsearch(&entry, dir_listing[i], dir_listing_n[i], sizeof(char *),
+                                            strcmp_ptr)
+                                  : NULL;
+        if (e)
+                *type = (unsigned char) (*e)[strlen(*e) + 1];
+        return e;
+}
+
+static int collect_dropins(const char *name, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL, **paths = NULL;
+
+        _cleanup_free_ char *dirname = xasprintf("%s.conf.d", name);
+        for (size_t i = 0; config_dirs[i]; i++) {
+                unsigned char type;
+                if (!dir_may_have(i, dirname, &type))
+                        continue;
+                _cleanup_free_ char *dir = xasprintf("%s/%s", config_dirs[i], dirname);
+                _cleanup_closedir_ DIR *d = root_opendir(dir);
+                if (!d)
+                        continue;
+                struct dirent *de;
+                while ((de = readdir(d)))
+                        if (de->d_name[0] != '.' && has_suffix(de->d_name, ".conf") &&
+                            !strv_contains(names, de->d_name)) {
+                                strv_push(&names, de->d_name);
+                                strv_consume(&paths, xasprintf("%s/%s", dir, de->d_name));
+                        }
+        }
+
+        /* Sort by file name, not by directory. */
+        size_t n = strv_length(names);
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+                        char *t = names[j];
+                        names[j] = names[j - 1];
+                        names[j - 1] = t;
+                        t = paths[j];
+                        paths[j] = paths[j - 1];
+                        paths[j - 1] = t;
+                }
+
+        _cleanup_strv_free_ char **result = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (!path_is_mask(paths[i]))
+                        strv_push(&result, paths[i]);
+        *ret = TAKE_PTR(result);
+        return 0;
+}
+
+static Guest *guest_new(const char *name) {
+        Guest *g = xmalloc(sizeof *g);
+        g->name = xstrdup(name);
+        g->key_sources = xmalloc(ELEMENTSOF(keys) * sizeof *g->key_sources);
+        g->memory = 4ULL << 30;
+        g->cpus = 2;
+        g->accelerator = ACCELERATOR_KVM;
+        g->shutdown_timeout = 120;
+        g->host_input = g->guest_input = -1;
+        g->network = NETWORK_USER;
+        return g;
+}
+
+/* Checks that need the whole file: combinations of keys. */
+const ConfigSource *guest_key_source(const Guest *g, const char *section, const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+                        return g->key_sources[i].file ? &g->key_sources[i] : NULL;
+        return NULL;
+}
+
+/* An error about a combination of keys, reported at the line of the key that asks for the combination. */
+static int combination_error(const Guest *g, const char *section, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static int combination_error(const Guest *g, const char *section, const char *key, const char *fmt, ...) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+
+        const ConfigSource *src = guest_key_source(g, section, key);
+        if (src)
+                log_error("%s:%u: %s", src->file, src->line, msg);
+        else
+                log_error("%s: %s", g->path, msg);
+        return -EINVAL;
+}
+
+/* Checks that need the whole file: combinations of keys. */
+static int guest_validate(Guest *g) {
+        int r = 0;
+        if (!g->user)
+                g->user = xstrdup("vxm");
+        if (!g->description)
+                g->description = xasprintf("vxm guest %s", g->name);
+        if (!g->grab_toggle)
+                g->grab_toggle = xstrdup("ctrl-ctrl");
+        if (g->looking_glass && !g->lg_file)
+                g->lg_file = xstrdup("/dev/shm/looking-glass");
+        if (g->looking_glass && g->lg_size == 0) {
+                if (g->lg_width == 0)
+                        r = combination_error(g, "LookingGlass", "File",
+                                              "[LookingGlass] needs Resolution= (or Size=) to size the shared memory");
+                else
+                        g->lg_size = looking_glass_size(g->lg_width, g->lg_height);
+        }
+        if (!!g->firmware_code != !!g->firmware_vars)
+                r = combination_error(g, "Firmware", g->firmware_code ? "Code" : "Vars",
+                                      "Code= and Vars= must be set together (a CODE image needs its matching VARS "
+                                      "template)");
+        if (g->network == NETWORK_BRIDGE && !g->bridge)
+                r = combination_error(g, "Network", "Mode", "Mode=bridge needs Bridge=NAME");
+        if (g->monitor && (g->host_input < 0 || g->guest_input < 0))
+                r = combination_error(g, "Display", "Monitor", "Monitor= needs both HostInput= and GuestInput=");
+        else if (g->monitor && g->host_input == g->guest_input)
+                r = combination_error(g, "Display", "GuestInput",
+                                      "GuestInput= is the same input as HostInput=: the monitor would never switch");
+        uint64_t page = g->hugepages == HUGEPAGES_1G ? 1ULL << 30 : 2ULL << 20;
+        if (g->hugepages != HUGEPAGES_NO && g->memory % page != 0)
+                r = combination_error(g, "Guest", "Memory", "Memory= must be a multiple of the hugepage size (%s)",
+                                      g->hugepages == HUGEPAGES_1G ? "1G" : "2M");
+        return r;
+}
+
+int guest_load_file(const char *name, const char *path, Guest **ret) {
+        const char *why;
+        if (!guest_name_is_valid(name, &why))
+                return log_error_errno(EINVAL, "%s: invalid guest name \"%s\": %s", path, name, why);
+
+        Guest *g = guest_new(name);
+        g->path = xstrdup(path);
+        int r = parse_file(g, path);
+        if (r >= 0)
+                r = guest_validate(g);
+        if (r < 0) {
+                guest_free(g);
+                return r;
+        }
+        *ret = g;
+        return 0;
+}
+
+int guest_load(const char *name, Guest **ret) {
+        const char *why;
+        _cleanup_free_ char *main_path = NULL;
+
+        /* Never build a path from a name that could leave the config dirs. */
+        if (!*name || strchr(name, '/') || strcmp(name, "..") == 0)
+                return log_error_errno(EINVAL, "invalid guest name \"%s\": %s", name,
+                                       !guest_name_is_valid(name, &why) ? why : "not a file name");
+
+        bool is_link = false;
+        _cleanup_free_ char *filename = xasprintf("%s.conf", name);
+        for (size_t i = 0; config_dirs[i] && !main_path; i++) {
+                unsigned char type;
+                if (!dir_may_have(i, filename, &type))
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/%s", config_dirs[i], filename);
+                struct stat st;
+                if (type != DT_UNKNOWN) {
+                        main_path = TAKE_PTR(p);
+                        is_link = type == DT_LNK;
+                } else if (root_lstat(p, &st) == 0) {
+                        main_path = TAKE_PTR(p);
+                        is_link = S_ISLNK(st.st_mode);
+                }
+        }
+        if (!main_path)
+                return -ENOENT;
+        if (is_link && path_is_mask(main_path)) {
+                log_debug("%s is masked, ignoring guest %s.", main_path, name);
+                return -ENOENT;
+        }
+        if (!guest_name_is_valid(name, &why))
+                return log_error_errno(EINVAL, "%s: invalid guest name \"%s\": %s", main_path, name, why);
+
+        _cleanup_guest_free_ Guest *g = guest_new(name);
+        g->path = xstrdup(main_path);
+        int r = parse_file(g, main_path);
+
+        collect_dropins(name, &g->dropins);
+        for (size_t i = 0; g->dropins && g->dropins[i]; i++)
+                if (parse_file(g, g->dropins[i]) < 0)
+                        r = -EINVAL;
+        if (r >= 0)
+                r = guest_validate(g);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(g);
+        return 0;
+}
+
+Guest *guest_free(Guest *g) {
+        if (!g)
+                return NULL;
+        for (size_t i = 0; g->key_sources && i < ELEMENTSOF(keys); i++)
+                free(g->key_sources[i].file);
+        free(g->key_sources);
+        free(g->name);
+        free(g->path);
+        strv_free(g->dropins);
+        free(g->description);
+        free(g->user);
+        for (size_t i = 0; i < g->n_devices; i++) {
+                free(g->devices[i].rom_file);
+                free(g->devices[i].source.file);
+        }
+        free(g->devices);
+        free(g->firmware_code);
+        free(g->firmware_vars);
+        free(g->lg_file);
+        strv_free(g->keyboards);
+        strv_free(g->mice);
+        free(g->grab_toggle);
+        free(g->monitor);
+        for (size_t i = 0; i < g->n_disks; i++) {
+                free(g->disks[i].path);
+                free(g->disks[i].source.file);
+        }
+        free(g->disks);
+        free(g->bridge);
+        free(g->mac);
+        free(g);
+        return NULL;
+}
+
+typedef struct ListEntry {
+        char *name;      /* without ".conf" */
+        size_t dir;      /* index into config_dirs: lower wins */
+        unsigned char type;
+} ListEntry;
+
+static int list_entry_compare(const void *a, const void *b) {
+        const ListEntry *x = a, *y = b;
+        int r = strcmp(x->name, y->name);
+        return r != 0 ? r : (x->dir > y->dir) - (x->dir < y->dir);
+}
+
+int guest_list(char ***ret) {
+        ListEntry *entries = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        for (size_t i = 0; config_dirs[i] && r >= 0; i++) {
+                _cleanup_closedir_ DIR *d = root_opendir(config_dirs[i]);
+                if (!d) {
+                        if (errno != ENOENT)
+                                r = log_error_errno(errno, "Failed to open %s: %m", config_dirs[i]);
+                        continue;
+                }
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".conf"))
+                                continue;
+                        entries = xrealloc(entries, (n + 1) * sizeof *entries);
+                        entries[n++] = (ListEntry){ xstrndup(de->d_name, strlen(de->d_name) - 5), i, de->d_type };
+                }
+        }
+
+        /* Sorted by name, then precedence: the first of each name is the file that counts. */
+        if (n > 0)
+                qsort(entries, n, sizeof *entries, list_entry_compare);
+        char **result = xmalloc((n + 1) * sizeof *result);
+        size_t k = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                if (i > 0 && strcmp(entries[i].name, entries[i - 1].name) == 0)
+                        continue;
+                /* Only a symlink can mask: spare the readlink() for the common regular file. */
+                bool masked = false;
+                if (entries[i].type == DT_LNK || entries[i].type == DT_UNKNOWN) {
+                        _cleanup_free_ char *path = xasprintf("%s/%s.conf", config_dirs[entries[i].dir],
+                                                              entries[i].name);
+                        masked = path_is_mask(path);
+                }
+                if (!masked)
+                        result[k++] = xstrdup(entries[i].name);
+        }
+        result[k] = NULL;
+        for (size_t i = 0; i < n; i++)
+                free(entries[i].name);
+        free(entries);
+        if (r < 0) {
+                strv_free(result);
+                return r;
+        }
+        *ret = result;
+        return 0;
+}
+
+bool guest_has_device(const Guest *g, const PciAddress *a) {
+        for (size_t i = 0; i < g->n_devices; i++)
+                if (pci_address_equal(&g->devices[i].address, a))
+                        return true;
+        return false;
+}
+
+static const struct {
+        const char *name;
+        int value;
+} vcp_inputs[] = {
+        { "VGA-1", 0x01 },       { "VGA-2", 0x02 },       { "DVI-1", 0x03 },        { "DVI-2", 0x04 },
+        { "Composite-1", 0x05 }, { "Composite-2", 0x06 }, { "S-Video-1", 0x07 },    { "S-Video-2", 0x08 },
+        { "Tuner-1", 0x09 },     { "Tuner-2", 0x0a },     { "Tuner-3", 0x0b },      { "Component-1", 0x0c },
+        { "Component-2", 0x0d }, { "Component-3", 0x0e }, { "DP-1", 0x0f },         { "DP-2", 0x10 },
+        { "HDMI-1", 0x11 },      { "HDMI-2", 0x12 },      { "USB-C-1", 0x1b },
+};
+
+int vcp_input_from_string(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(vcp_inputs); i++)
+                if (strcasecmp(s, vcp_inputs[i].name) == 0)
+                        return vcp_inputs[i].value;
+        unsigned long v;
+        if (parse_unsigned(s, 0xff, &v) < 0 || v == 0)
+                return -EINVAL;
+        return (int) v;
+}
+
+const char *vcp_input_to_string(int value) {
+        for (size_t i = 0; i < ELEMENTSOF(vcp_inputs); i++)
+                if (vcp_inputs[i].value == value)
+                        return vcp_inputs[i].name;
+        return NULL;
+}
+
+uint64_t looking_glass_size(unsigned width, unsigned height) {
+        uint64_t need = (uint64_t) width * height * 4 * 2 + (10ULL << 20);
+        uint64_t size = 1ULL << 20;
+        while (size < need)
+                size <<= 1;
+        return size;
+}

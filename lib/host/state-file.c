@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/macro.h"
+#include "basic/root-path.h"
+#include "host/state-file.h"
+
+/* Records live in a directory no guest can be named after (guest names never start with '.'), so a guest's own
+ * runtime directory, /run/vxm/NAME, can never be one of them. */
+char *state_file_dir(const char *kind) {
+        return xasprintf("/run/vxm/.state/%s", kind);
+}
+
+char *state_file_path(const char *kind, const char *name) {
+        return xasprintf("/run/vxm/.state/%s/%s", kind, name);
+}
+
+StateFile *state_file_new(void) {
+        return xmalloc(sizeof(StateFile));
+}
+
+StateFile *state_file_free(StateFile *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n; i++) {
+                free(s->keys[i]);
+                free(s->values[i]);
+        }
+        free(s->keys);
+        free(s->values);
+        free(s);
+        return NULL;
+}
+
+void state_file_set(StateFile *s, const char *key, const char *value) {
+        for (size_t i = 0; i < s->n; i++)
+                if (strcmp(s->keys[i], key) == 0) {
+                        free(s->values[i]);
+                        s->values[i] = xstrdup(value);
+                        return;
+                }
+        s->keys = xrealloc(s->keys, (s->n + 1) * sizeof(char *));
+        s->values = xrealloc(s->values, (s->n + 1) * sizeof(char *));
+        s->keys[s->n] = xstrdup(key);
+        s->values[s->n] = xstrdup(value);
+        s->n++;
+}
+
+void state_file_setf(StateFile *s, const char *key, const char *fmt, ...) {
+        va_list ap;
+        char *v;
+        va_start(ap, fmt);
+        int r = vasprintf(&v, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                abort();
+        state_file_set(s, key, v);
+        free(v);
+}
+
+const char *state_file_get(const StateFile *s, const char *key) {
+        for (size_t i = 0; s && i < s->n; i++)
+                if (strcmp(s->keys[i], key) == 0)
+                        return s->values[i];
+        return NULL;
+}
+
+int state_file_get_u64(const StateFile *s, const char *key, uint64_t *ret) {
+        const char *v = state_file_get(s, key);
+        if (!v)
+                return -ENOENT;
+        char *end;
+        errno = 0;
+        unsigned long long u = strtoull(v, &end, 0);
+        if (errno != 0 || end == v || *end != '\0' || v[0] == '-')
+                return -EBADMSG;
+        *ret = u;
+        return 0;
+}
+
+int state_file_get_int(const StateFile *s, const char *key, int *ret) {
+        const char *v = state_file_get(s, key);
+        if (!v)
+                return -ENOENT;
+        char *end;
+        errno = 0;
+        long l = strtol(v, &end, 0);
+        if (errno != 0 || end == v || *end != '\0' || l < INT_MIN || l > INT_MAX)
+                return -EBADMSG;
+        *ret = (int) l;
+        return 0;
+}
+
+int state_file_load(const char *path, StateFile **ret) {
+        _cleanup_free_ char *text = NULL;
+        int r = root_read_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+
+        _cleanup_state_file_free_ StateFile *s = state_file_new();
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (line[0] == '#')
+                        continue;
+                char *eq = strchr(line, '=');
+                if (!eq || eq == line)
+                        return -EBADMSG;
+                *eq = '\0';
+                state_file_set(s, line, eq + 1);
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int state_file_load_for_undo(const char *path, StateFile **ret) {
+        int r = state_file_load(path, ret);
+        if (r == -ENOENT)
+                (void) state_file_remove(path);
+        return r;
+}
+
+int state_file_save(const char *path, const StateFile *s) {
+        size_t len = 0;
+        for (size_t i = 0; i < s->n; i++) {
+                if (strchr(s->keys[i], '\n') || strchr(s->keys[i], '=') || strchr(s->values[i], '\n'))
+                        return -EINVAL;
+                len += strlen(s->keys[i]) + strlen(s->values[i]) + 2;
+        }
+        _cleanup_free_ char *text = xmalloc(len + 1);
+        char *p = text;
+        for (size_t i = 0; i < s->n; i++)
+                p += sprintf(p, "%s=%s\n", s->keys[i], s->values[i]);
+        *p = '\0';
+
+        _cleanup_free_ char *dir = xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                int r = root_mkdir_p(dir, 0755);
+                if (r < 0)
+                        return r;
+        }
+        return root_write_file_atomic(path, text, 0644);
+}
+
+int state_file_remove(const char *path) {
+        int r = root_unlink_atomic(path);
+        return r == -ENOENT ? 0 : r;
+}
+
+char *state_file_find_other(const char *kind, const char *self, StateFileMatch match, const void *userdata) {
+        _cleanup_free_ char *dir = state_file_dir(kind);
+        _cleanup_closedir_ DIR *d = root_opendir(dir);
+        if (!d)
+                return NULL;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                /* our own record, and dot files: a record being replaced right now (root_write_file_atomic) */
+                if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_state_file_free_ StateFile *s = NULL;
+                if (state_file_load(p, &s) == 0 && match(s, userdata))
+                        return xstrdup(de->d_name);
+        }
+        return NULL;
+}

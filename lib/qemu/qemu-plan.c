@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Everything the QEMU command line needs to know about the host, found without changing anything, so that
+ * `vxm show` and vxm-guest see the same thing and a bad ROM or disk is reported before QEMU runs. */
+#include <errno.h>
+#include <string.h>
+
+#include "config/guest-paths.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "qemu/qemu-argv.h"
+#include "qemu/rom-file.h"
+
+static int check_devices(const Guest *g) {
+        int r = 0;
+        for (size_t i = 0; i < g->n_devices; i++) {
+                const GuestDevice *d = &g->devices[i];
+                if (!d->rom_file)
+                        continue;
+                const char *reason = NULL;
+                int k = rom_file_validate(d->rom_file, &reason);
+                if (k == -EBADMSG)
+                        r = log_error_errno(k, "%s:%u: Device=: romfile=%s: %s", d->source.file, d->source.line,
+                                            d->rom_file, reason);
+                else if (k < 0)
+                        r = log_error_errno(k, "%s:%u: Device=: romfile=%s: %m", d->source.file, d->source.line,
+                                            d->rom_file);
+        }
+        return r;
+}
+
+static int probe_disks(const Guest *g, ImageFormat **ret) {
+        _cleanup_free_ ImageFormat *formats = xmalloc((g->n_disks + 1) * sizeof *formats);
+        int r = 0;
+        for (size_t i = 0; i < g->n_disks; i++) {
+                const GuestDisk *d = &g->disks[i];
+                const char *name = NULL;
+                int k = image_format_probe(d->path, &formats[i], &name);
+                if (k == -EMEDIUMTYPE)
+                        r = log_error_errno(k,
+                                            "%s:%u: Disk=%s: a %s image; vxm passes raw and qcow2 only (convert it "
+                                            "with qemu-img convert -O qcow2)",
+                                            d->source.file, d->source.line, d->path, name);
+                else if (k < 0)
+                        r = log_error_errno(k, "%s:%u: Disk=%s: %m", d->source.file, d->source.line, d->path);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(formats);
+        return 0;
+}
+
+int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
+        QemuPlan p = { .guest = g };
+        int r = 0;
+
+        if (g->memory % (1ULL << 20) != 0)
+                r = log_error_errno(EINVAL, "%s: [Guest] Memory= must be a whole number of MiB", g->path);
+        if (g->n_disks > QEMU_SLOTS_DISK)
+                r = log_error_errno(EINVAL, "%s: [Storage] has %zu disks, at most %d are supported", g->path,
+                                    g->n_disks, QEMU_SLOTS_DISK);
+        if (check_devices(g) < 0)
+                r = -EINVAL;
+        if (probe_disks(g, &p.disk_formats) < 0)
+                r = -EINVAL;
+        int k = firmware_select(g, &p.firmware);
+        if (k < 0)
+                r = k;
+        if (r < 0) {
+                qemu_plan_done(&p);
+                return r;
+        }
+        p.vars = guest_vars_path(g->name, p.firmware->vars_template);
+        *ret = p;
+        return 0;
+}
+
+void qemu_plan_done(QemuPlan *p) {
+        firmware_free(p->firmware);
+        free(p->vars);
+        free(p->disk_formats);
+        *p = (QemuPlan){};
+}
