@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,22 +35,31 @@ StateFile *state_file_free(StateFile *s) {
         }
         free(s->keys);
         free(s->values);
+        free(s->lines);
+        free(s->comment);
         free(s);
         return NULL;
 }
 
-void state_file_set(StateFile *s, const char *key, const char *value) {
+static void set_at(StateFile *s, const char *key, const char *value, unsigned line) {
         for (size_t i = 0; i < s->n; i++)
                 if (strcmp(s->keys[i], key) == 0) {
                         free(s->values[i]);
                         s->values[i] = xstrdup(value);
+                        s->lines[i] = line;
                         return;
                 }
         s->keys = xrealloc(s->keys, (s->n + 1) * sizeof(char *));
         s->values = xrealloc(s->values, (s->n + 1) * sizeof(char *));
+        s->lines = xrealloc(s->lines, (s->n + 1) * sizeof(unsigned));
         s->keys[s->n] = xstrdup(key);
         s->values[s->n] = xstrdup(value);
+        s->lines[s->n] = line;
         s->n++;
+}
+
+void state_file_set(StateFile *s, const char *key, const char *value) {
+        set_at(s, key, value, 0);
 }
 
 void state_file_setf(StateFile *s, const char *key, const char *fmt, ...) {
@@ -69,6 +79,13 @@ const char *state_file_get(const StateFile *s, const char *key) {
                 if (strcmp(s->keys[i], key) == 0)
                         return s->values[i];
         return NULL;
+}
+
+unsigned state_file_line(const StateFile *s, const char *key) {
+        for (size_t i = 0; s && i < s->n; i++)
+                if (strcmp(s->keys[i], key) == 0)
+                        return s->lines[i];
+        return 0;
 }
 
 int state_file_get_u64(const StateFile *s, const char *key, uint64_t *ret) {
@@ -97,25 +114,35 @@ int state_file_get_int(const StateFile *s, const char *key, int *ret) {
         return 0;
 }
 
+int state_file_parse(const char *text, StateFile **ret, unsigned *ret_bad_line) {
+        _cleanup_state_file_free_ StateFile *s = state_file_new();
+        unsigned n = 0;
+        for (const char *p = text; *p;) {
+                size_t len = strcspn(p, "\n");
+                _cleanup_free_ char *line = xstrndup(p, len);
+                p += len + (p[len] == '\n');
+                n++;
+                if (line[0] == '\0' || line[0] == '#')
+                        continue;
+                char *eq = strchr(line, '=');
+                if (!eq || eq == line) {
+                        if (ret_bad_line)
+                                *ret_bad_line = n;
+                        return -EBADMSG;
+                }
+                *eq = '\0';
+                set_at(s, line, eq + 1, n);
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
 int state_file_load(const char *path, StateFile **ret) {
         _cleanup_free_ char *text = NULL;
         int r = root_read_file(path, &text, NULL);
         if (r < 0)
                 return r;
-
-        _cleanup_state_file_free_ StateFile *s = state_file_new();
-        char *save = NULL;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                if (line[0] == '#')
-                        continue;
-                char *eq = strchr(line, '=');
-                if (!eq || eq == line)
-                        return -EBADMSG;
-                *eq = '\0';
-                state_file_set(s, line, eq + 1);
-        }
-        *ret = TAKE_PTR(s);
-        return 0;
+        return state_file_parse(text, ret, NULL);
 }
 
 int state_file_load_for_undo(const char *path, StateFile **ret) {
@@ -125,24 +152,42 @@ int state_file_load_for_undo(const char *path, StateFile **ret) {
         return r;
 }
 
-int state_file_save(const char *path, const StateFile *s) {
-        size_t len = 0;
-        for (size_t i = 0; i < s->n; i++) {
-                if (strchr(s->keys[i], '\n') || strchr(s->keys[i], '=') || strchr(s->values[i], '\n'))
-                        return -EINVAL;
-                len += strlen(s->keys[i]) + strlen(s->values[i]) + 2;
-        }
-        _cleanup_free_ char *text = xmalloc(len + 1);
-        char *p = text;
+int state_file_format(const StateFile *s, char **ret) {
         for (size_t i = 0; i < s->n; i++)
-                p += sprintf(p, "%s=%s\n", s->keys[i], s->values[i]);
-        *p = '\0';
+                if (strpbrk(s->keys[i], "\n=") || strchr(s->values[i], '\n'))
+                        return -EINVAL;
+
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        if (!f)
+                return -errno;
+        for (const char *c = s->comment; c && *c;) {
+                size_t len = strcspn(c, "\n");
+                fprintf(f, "# %.*s\n", (int) len, c);
+                c += len + (c[len] == '\n');
+        }
+        for (size_t i = 0; i < s->n; i++)
+                fprintf(f, "%s=%s\n", s->keys[i], s->values[i]);
+        if (fclose(f) != 0) {
+                free(text);
+                return -ENOMEM;
+        }
+        *ret = text;
+        return 0;
+}
+
+int state_file_save(const char *path, const StateFile *s) {
+        _cleanup_free_ char *text = NULL;
+        int r = state_file_format(s, &text);
+        if (r < 0)
+                return r;
 
         _cleanup_free_ char *dir = xstrdup(path);
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) {
                 *slash = '\0';
-                int r = root_mkdir_p(dir, 0755);
+                r = root_mkdir_p(dir, 0755);
                 if (r < 0)
                         return r;
         }

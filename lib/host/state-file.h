@@ -11,7 +11,9 @@
 typedef struct StateFile {
         char **keys;
         char **values;
+        unsigned *lines; /* line of each key in the parsed text, 0 when set by the program */
         size_t n;
+        char *comment;   /* written first, as '#' lines (what the record is for); not read back */
 } StateFile;
 
 /* The canonical record path for helper KIND and instance NAME: /run/vxm/.state/KIND/NAME (like vxm-vfio's /run/vxm/.state/vfio/BDF).
@@ -27,7 +29,14 @@ static inline void state_file_freep(StateFile **s) {
 }
 #define _cleanup_state_file_free_ __attribute__((cleanup(state_file_freep)))
 
-/* Returns 0, -ENOENT when there is no record, -EBADMSG for a malformed line, or -errno. */
+/* The one record format: KEY=VALUE lines; '#' comments and blank lines are skipped, the last line may lack its
+ * newline, a later KEY replaces an earlier one. Returns 0, or -EBADMSG for a line without '=' or with an empty key,
+ * and then sets *ret_bad_line (when not NULL) to its number. */
+int state_file_parse(const char *text, StateFile **ret, unsigned *ret_bad_line);
+/* The file's text: the comment, then one KEY=VALUE per line. -EINVAL if a key holds '=' or a newline, or a value a
+ * newline. */
+int state_file_format(const StateFile *s, char **ret);
+/* Reads and parses path. Returns 0, -ENOENT when there is no record, -EBADMSG for a malformed line, or -errno. */
 int state_file_load(const char *path, StateFile **ret);
 /* For the undo step: the same, but when there is no record, also removes the temp file that a writer killed during
  * the record's first write may have left (that writer had changed nothing yet, so there is nothing else to undo). */
@@ -41,6 +50,8 @@ int state_file_remove(const char *path);
 void state_file_set(StateFile *s, const char *key, const char *value);
 void state_file_setf(StateFile *s, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *state_file_get(const StateFile *s, const char *key);
+/* The line KEY was read from (for messages about a damaged record); 0 when absent or set by the program. */
+unsigned state_file_line(const StateFile *s, const char *key);
 /* -ENOENT if absent, -EBADMSG if not a number. */
 int state_file_get_u64(const StateFile *s, const char *key, uint64_t *ret);
 int state_file_get_int(const StateFile *s, const char *key, int *ret);

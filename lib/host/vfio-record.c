@@ -7,9 +7,10 @@
 #include "basic/macro.h"
 #include "basic/parse-util.h"
 #include "basic/root-path.h"
+#include "host/state-file.h"
 #include "host/vfio-record.h"
 
-/* Format (key=value, one per line, '#' comments; sysfs values never contain a newline):
+/* A state-file record (host/state-file.h, the one record format), with these keys:
  *   VERSION=1
  *   BOUND_BY_VXM=yes|no
  *   DRIVER=bochs-drm            empty: no driver
@@ -24,22 +25,27 @@ void vfio_record_done(VfioRecord *r) {
         *r = (VfioRecord) VFIO_RECORD_INIT;
 }
 
-char *vfio_record_format(const VfioRecord *r, const char *bdf) {
-        char *s = xasprintf("# vxm-vfio: what \"vxm-vfio unbind %s\" restores; written before the first change.\n"
-                            "VERSION=1\nBOUND_BY_VXM=%s\nDRIVER=%s\nDRIVER_OVERRIDE=%s\n",
-                            bdf, r->bound_by_vxm ? "yes" : "no", r->driver ?: "", r->driver_override ?: "");
-        if (r->group >= 0) {
-                char *t = xasprintf("%sGROUP=%d\n", s, r->group);
-                free(s);
-                s = t;
-        }
-        if (r->node_changed) {
-                char *t = xasprintf("%sNODE_OWNER=%u:%u:%04o\n", s, (unsigned) r->node_uid, (unsigned) r->node_gid,
-                                    (unsigned) (r->node_mode & 07777));
-                free(s);
-                s = t;
-        }
+static StateFile *to_state(const VfioRecord *r, const char *bdf) {
+        StateFile *s = state_file_new();
+        s->comment = xasprintf("vxm-vfio: what \"vxm-vfio unbind %s\" restores; written before the first change.", bdf);
+        state_file_set(s, "VERSION", "1");
+        state_file_set(s, "BOUND_BY_VXM", r->bound_by_vxm ? "yes" : "no");
+        state_file_set(s, "DRIVER", r->driver ?: "");
+        state_file_set(s, "DRIVER_OVERRIDE", r->driver_override ?: "");
+        if (r->group >= 0)
+                state_file_setf(s, "GROUP", "%d", r->group);
+        if (r->node_changed)
+                state_file_setf(s, "NODE_OWNER", "%u:%u:%04o", (unsigned) r->node_uid, (unsigned) r->node_gid,
+                                (unsigned) (r->node_mode & 07777));
         return s;
+}
+
+char *vfio_record_format(const VfioRecord *r, const char *bdf) {
+        _cleanup_state_file_free_ StateFile *s = to_state(r, bdf);
+        char *text = NULL;
+        if (state_file_format(s, &text) < 0) /* sysfs values never contain a newline */
+                abort();
+        return text;
 }
 
 static int parse_owner(const char *v, VfioRecord *r) {
@@ -54,60 +60,45 @@ static int parse_owner(const char *v, VfioRecord *r) {
         return 0;
 }
 
-static int parse_line(const char *key, const char *v, VfioRecord *r, bool *seen_version, bool *seen_bound) {
+static int parse_value(const char *key, const char *v, VfioRecord *r) {
         unsigned long u;
-        if (strcmp(key, "VERSION") == 0) {
-                if (strcmp(v, "1") != 0)
-                        return -EBADMSG;
-                *seen_version = true;
-        } else if (strcmp(key, "BOUND_BY_VXM") == 0) {
-                if (parse_boolean(v, &r->bound_by_vxm) < 0)
-                        return -EBADMSG;
-                *seen_bound = true;
-        } else if (strcmp(key, "DRIVER") == 0) {
-                free(r->driver);
+        if (strcmp(key, "VERSION") == 0)
+                return strcmp(v, "1") == 0 ? 0 : -EBADMSG;
+        if (strcmp(key, "BOUND_BY_VXM") == 0)
+                return parse_boolean(v, &r->bound_by_vxm) < 0 ? -EBADMSG : 0;
+        if (strcmp(key, "DRIVER") == 0) {
                 r->driver = *v ? xstrdup(v) : NULL;
-        } else if (strcmp(key, "DRIVER_OVERRIDE") == 0) {
-                free(r->driver_override);
+                return 0;
+        }
+        if (strcmp(key, "DRIVER_OVERRIDE") == 0) {
                 r->driver_override = *v ? xstrdup(v) : NULL;
-        } else if (strcmp(key, "GROUP") == 0) {
+                return 0;
+        }
+        if (strcmp(key, "GROUP") == 0) {
                 if (parse_unsigned(v, 1U << 30, &u) < 0)
                         return -EBADMSG;
                 r->group = (int) u;
-        } else if (strcmp(key, "NODE_OWNER") == 0)
+                return 0;
+        }
+        if (strcmp(key, "NODE_OWNER") == 0)
                 return parse_owner(v, r);
-        else
-                return -EBADMSG;
-        return 0;
+        return -EBADMSG; /* a key this version does not know: do not guess what to undo */
 }
 
 int vfio_record_parse(const char *text, VfioRecord *ret, unsigned *line) {
-        VfioRecord r = VFIO_RECORD_INIT;
-        bool seen_version = false, seen_bound = false;
-        unsigned n = 0;
-        int k = 0;
+        _cleanup_state_file_free_ StateFile *s = NULL;
+        unsigned bad = 0;
+        int k = state_file_parse(text, &s, &bad);
+        if (k >= 0 && (!state_file_get(s, "VERSION") || !state_file_get(s, "BOUND_BY_VXM")))
+                k = -EBADMSG; /* bad stays 0: a missing key has no line */
 
-        for (const char *p = text; *p && k >= 0;) {
-                size_t len = strcspn(p, "\n");
-                _cleanup_free_ char *l = xstrndup(p, len);
-                p += len + (p[len] == '\n');
-                n++;
-                if (l[0] == '\0' || l[0] == '#')
-                        continue;
-                char *eq = strchr(l, '=');
-                if (!eq) {
-                        k = -EBADMSG;
-                        break;
-                }
-                *eq = '\0';
-                k = parse_line(l, eq + 1, &r, &seen_version, &seen_bound);
-        }
-        if (k >= 0 && (!seen_version || !seen_bound)) {
-                k = -EBADMSG;
-                n = 0;
+        VfioRecord r = VFIO_RECORD_INIT;
+        for (size_t i = 0; k >= 0 && i < s->n; i++) {
+                k = parse_value(s->keys[i], s->values[i], &r);
+                bad = s->lines[i];
         }
         if (line)
-                *line = n;
+                *line = bad;
         if (k < 0) {
                 vfio_record_done(&r);
                 return k;
@@ -117,7 +108,7 @@ int vfio_record_parse(const char *text, VfioRecord *ret, unsigned *line) {
 }
 
 static char *record_path(const char *bdf) {
-        return xasprintf(VFIO_RECORD_DIR "/%s", bdf);
+        return state_file_path("vfio", bdf);
 }
 
 int vfio_record_read(const char *bdf, VfioRecord *ret) {
@@ -129,15 +120,12 @@ int vfio_record_read(const char *bdf, VfioRecord *ret) {
 }
 
 int vfio_record_write(const char *bdf, const VfioRecord *rec) {
-        int r = root_mkdir_p(VFIO_RECORD_DIR, 0755);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *p = record_path(bdf), *text = vfio_record_format(rec, bdf);
-        return root_write_file_atomic(p, text, 0644);
+        _cleanup_free_ char *p = record_path(bdf);
+        _cleanup_state_file_free_ StateFile *s = to_state(rec, bdf);
+        return state_file_save(p, s);
 }
 
 int vfio_record_remove(const char *bdf) {
         _cleanup_free_ char *p = record_path(bdf);
-        int r = root_unlink_atomic(p);
-        return r == -ENOENT ? 0 : r;
+        return state_file_remove(p);
 }
