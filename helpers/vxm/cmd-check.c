@@ -61,7 +61,8 @@ static bool cpu_is_amd(void) {
         return root_read_file("/proc/cpuinfo", &cpuinfo, NULL) >= 0 && strstr(cpuinfo, "AuthenticAMD");
 }
 
-#define KVM_HINT "enable virtualization (VT-x/AMD-V, often called SVM) in the firmware setup and load kvm_intel or kvm_amd"
+#define KVM_HINT                                                                                                       \
+        "enable virtualization (VT-x/AMD-V, often called SVM) in the firmware setup and load kvm_intel or kvm_amd"
 
 /* A host without KVM is only a problem for the guests that use it: each of those gets a failure of its own. */
 static void check_kvm(void) {
@@ -174,8 +175,8 @@ static void check_device(const Guest *g, const GuestDevice *gd) {
                 return;
         }
         if (!offenders[0]) {
-                report(OK, NULL, "%s %s: can be passed through (IOMMU group %d, now on %s)", bdf, label,
-                       d->iommu_group, d->driver ? d->driver : "no driver");
+                report(OK, NULL, "%s %s: can be passed through (IOMMU group %d, now on %s)", bdf, label, d->iommu_group,
+                       d->driver ? d->driver : "no driver");
                 return;
         }
         for (size_t i = 0; offenders[i]; i++) {
@@ -228,10 +229,10 @@ static void check_memory(const Guest *g) {
 static void check_files(const Guest *g) {
         for (size_t i = 0; i < g->n_disks; i++) {
                 struct stat st;
-                _cleanup_free_ char *hint = xasprintf("create it (qemu-img create -f qcow2 %s 128G) or fix Disk= at "
-                                                      "%s:%u",
-                                                      g->disks[i].path, g->disks[i].source.file,
-                                                      g->disks[i].source.line);
+                _cleanup_free_ char *hint =
+                        xasprintf("create it (qemu-img create -f qcow2 %s 128G) or fix Disk= at "
+                                  "%s:%u",
+                                  g->disks[i].path, g->disks[i].source.file, g->disks[i].source.line);
                 if (root_stat(g->disks[i].path, &st) < 0)
                         report(FAIL, hint, "disk: %s does not exist", g->disks[i].path);
                 else

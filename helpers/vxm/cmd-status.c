@@ -91,7 +91,8 @@ static void status_one(sd_bus *bus, const Guest *g) {
         print_unit(bus, unit, "QEMU");
         for (size_t i = 0; i < g->n_devices; i++) {
                 char bdf[PCI_ADDRESS_STRLEN];
-                _cleanup_free_ char *u = xasprintf("vxm-vfio@%s.service", pci_address_format(&g->devices[i].address, bdf));
+                _cleanup_free_ char *u =
+                        xasprintf("vxm-vfio@%s.service", pci_address_format(&g->devices[i].address, bdf));
                 print_unit(bus, u, "VFIO binding");
         }
         struct {

@@ -32,17 +32,17 @@ static inline void closedirp(DIR **d) {
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hands ownership out of a _cleanup_ variable. */
-#define TAKE_PTR(p)                         \
-        ({                                  \
-                __typeof__(p) _tmp_ = (p);  \
-                (p) = NULL;                 \
-                _tmp_;                      \
+#define TAKE_PTR(p)                                                                                                    \
+        ({                                                                                                             \
+                __typeof__(p) _tmp_ = (p);                                                                             \
+                (p) = NULL;                                                                                            \
+                _tmp_;                                                                                                 \
         })
-#define TAKE_FD(fd)                \
-        ({                         \
-                int _tmp_ = (fd);  \
-                (fd) = -1;         \
-                _tmp_;             \
+#define TAKE_FD(fd)                                                                                                    \
+        ({                                                                                                             \
+                int _tmp_ = (fd);                                                                                      \
+                (fd) = -1;                                                                                             \
+                _tmp_;                                                                                                 \
         })
 
 /* Aborts on allocation failure: these programs are tiny and a failed malloc is not recoverable in a useful way. */

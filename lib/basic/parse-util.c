@@ -47,9 +47,8 @@ int parse_size(const char *s, uint64_t *ret) {
                 const char *suffix;
                 unsigned shift;
         } table[] = {
-                { "", 0 },    { "B", 0 },    { "K", 10 },   { "KB", 10 },  { "KiB", 10 }, { "M", 20 },
-                { "MB", 20 }, { "MiB", 20 }, { "G", 30 },   { "GB", 30 },  { "GiB", 30 }, { "T", 40 },
-                { "TB", 40 }, { "TiB", 40 },
+                { "", 0 },     { "B", 0 },  { "K", 10 },  { "KB", 10 },  { "KiB", 10 }, { "M", 20 },  { "MB", 20 },
+                { "MiB", 20 }, { "G", 30 }, { "GB", 30 }, { "GiB", 30 }, { "T", 40 },   { "TB", 40 }, { "TiB", 40 },
         };
         char *end;
 

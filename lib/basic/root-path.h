@@ -40,4 +40,3 @@ int root_readlink(const char *path, char **ret);
 int root_readlink_basename(const char *path, char **ret);
 int root_mkdir_p(const char *path, mode_t mode);
 int root_unlink(const char *path);
-

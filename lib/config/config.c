@@ -190,8 +190,9 @@ static int parse_cpus_value(Parser *p, const char *key, const char *value, void 
 
 static int parse_user_value(Parser *p, const char *key, const char *value, void *field) {
         size_t n = strlen(value);
-        if (n == 0 || n > 31 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n ||
-            value[0] == '-' || strcmp(value, "root") == 0) {
+        if (n == 0 || n > 31 ||
+            strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n || value[0] == '-' ||
+            strcmp(value, "root") == 0) {
                 parser_error(p, "%s=%s: %s", key, value,
                              strcmp(value, "root") == 0 ? "QEMU must not run as root; use an unprivileged user"
                                                         : "not a valid user name");
@@ -291,7 +292,8 @@ static int parse_input_list_value(Parser *p, const char *key, const char *value,
         size_t len = strlen(value);
         if (strncmp(value, "/dev/input/", 11) != 0 || strstr(value, "/../") ||
             (len >= 3 && strcmp(value + len - 3, "/..") == 0)) {
-                parser_error(p, "%s=%s: expected auto or a path under /dev/input/ (e.g. /dev/input/by-id/...-event-kbd)",
+                parser_error(p,
+                             "%s=%s: expected auto or a path under /dev/input/ (e.g. /dev/input/by-id/...-event-kbd)",
                              key, value);
                 return -EINVAL;
         }
@@ -301,12 +303,13 @@ static int parse_input_list_value(Parser *p, const char *key, const char *value,
 }
 
 static int parse_grab_toggle_value(Parser *p, const char *key, const char *value, void *field) {
-        static const char *const allowed[] = { "ctrl-ctrl", "alt-alt", "shift-shift", "meta-meta", "scrolllock",
-                                               "ctrl-scrolllock", NULL };
+        static const char *const allowed[] = { "ctrl-ctrl",  "alt-alt",         "shift-shift", "meta-meta",
+                                               "scrolllock", "ctrl-scrolllock", NULL };
         for (size_t i = 0; allowed[i]; i++)
                 if (strcmp(value, allowed[i]) == 0)
                         return parse_string_value(p, key, value, field);
-        parser_error(p, "%s=%s: expected one of ctrl-ctrl, alt-alt, shift-shift, meta-meta, scrolllock, ctrl-scrolllock",
+        parser_error(p,
+                     "%s=%s: expected one of ctrl-ctrl, alt-alt, shift-shift, meta-meta, scrolllock, ctrl-scrolllock",
                      key, value);
         return -EINVAL;
 }
@@ -335,8 +338,9 @@ static int parse_monitor_value(Parser *p, const char *key, const char *value, vo
 static int parse_vcp_input_value(Parser *p, const char *key, const char *value, void *field) {
         int v = vcp_input_from_string(value);
         if (v < 0) {
-                parser_error(p, "%s=%s: expected a VCP 0x60 value (e.g. 0x0f) or DP-1, DP-2, HDMI-1, HDMI-2, DVI-1, "
-                                "DVI-2, VGA-1, VGA-2",
+                parser_error(p,
+                             "%s=%s: expected a VCP 0x60 value (e.g. 0x0f) or DP-1, DP-2, HDMI-1, HDMI-2, DVI-1, "
+                             "DVI-2, VGA-1, VGA-2",
                              key, value);
                 return -EINVAL;
         }
@@ -360,7 +364,8 @@ static int parse_network_value(Parser *p, const char *key, const char *value, vo
 
 static int parse_bridge_value(Parser *p, const char *key, const char *value, void *field) {
         size_t n = strlen(value);
-        if (n == 0 || n > 15 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n) {
+        if (n == 0 || n > 15 ||
+            strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n) {
                 parser_error(p, "%s=%s: not a valid network interface name", key, value);
                 return -EINVAL;
         }
@@ -633,7 +638,8 @@ static bool has_suffix(const char *s, const char *suffix) {
         return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Collects the NAME.conf.d drop-ins (*.conf) over all dirs: a higher dir's file of the same name replaces a lower one. */
+/* Collects the NAME.conf.d drop-ins (*.conf) over all dirs: a higher dir's file of the same name replaces a lower one.
+ */
 /* While a caller loads every guest (the generator at boot), each config dir is listed once, so a guest costs no
  * failing lstat()/opendir() probes in the dirs that do not have its files. Outside such a batch every lookup goes to
  * the file system, so a long-running caller never sees a stale listing. */
@@ -682,9 +688,8 @@ static bool dir_may_have(size_t i, const char *entry, unsigned char *type) {
         *type = DT_UNKNOWN;
         if (!dir_listing_active)
                 return true;
-        char **e = dir_listing[i] ? bsearch(&entry, dir_listing[i], dir_listing_n[i], sizeof(char *),
-                                            strcmp_ptr)
-                                  : NULL;
+        char **e =
+                dir_listing[i] ? bsearch(&entry, dir_listing[i], dir_listing_n[i], sizeof(char *), strcmp_ptr) : NULL;
         if (e)
                 *type = (unsigned char) (*e)[strlen(*e) + 1];
         return e;
@@ -909,8 +914,8 @@ Guest *guest_free(Guest *g) {
 }
 
 typedef struct ListEntry {
-        char *name;      /* without ".conf" */
-        size_t dir;      /* index into config_dirs: lower wins */
+        char *name; /* without ".conf" */
+        size_t dir; /* index into config_dirs: lower wins */
         unsigned char type;
 } ListEntry;
 
@@ -952,8 +957,8 @@ int guest_list(char ***ret) {
                 /* Only a symlink can mask: spare the readlink() for the common regular file. */
                 bool masked = false;
                 if (entries[i].type == DT_LNK || entries[i].type == DT_UNKNOWN) {
-                        _cleanup_free_ char *path = xasprintf("%s/%s.conf", config_dirs[entries[i].dir],
-                                                              entries[i].name);
+                        _cleanup_free_ char *path =
+                                xasprintf("%s/%s.conf", config_dirs[entries[i].dir], entries[i].name);
                         masked = path_is_mask(path);
                 }
                 if (!masked)
@@ -982,10 +987,10 @@ static const struct {
         const char *name;
         int value;
 } vcp_inputs[] = {
-        { "VGA-1", 0x01 },       { "VGA-2", 0x02 },       { "DVI-1", 0x03 },        { "DVI-2", 0x04 },
-        { "Composite-1", 0x05 }, { "Composite-2", 0x06 }, { "S-Video-1", 0x07 },    { "S-Video-2", 0x08 },
-        { "Tuner-1", 0x09 },     { "Tuner-2", 0x0a },     { "Tuner-3", 0x0b },      { "Component-1", 0x0c },
-        { "Component-2", 0x0d }, { "Component-3", 0x0e }, { "DP-1", 0x0f },         { "DP-2", 0x10 },
+        { "VGA-1", 0x01 },       { "VGA-2", 0x02 },       { "DVI-1", 0x03 },     { "DVI-2", 0x04 },
+        { "Composite-1", 0x05 }, { "Composite-2", 0x06 }, { "S-Video-1", 0x07 }, { "S-Video-2", 0x08 },
+        { "Tuner-1", 0x09 },     { "Tuner-2", 0x0a },     { "Tuner-3", 0x0b },   { "Component-1", 0x0c },
+        { "Component-2", 0x0d }, { "Component-3", 0x0e }, { "DP-1", 0x0f },      { "DP-2", 0x10 },
         { "HDMI-1", 0x11 },      { "HDMI-2", 0x12 },      { "USB-C-1", 0x1b },
 };
 

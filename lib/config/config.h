@@ -40,29 +40,29 @@ typedef struct ConfigSource {
 
 typedef struct GuestDevice {
         PciAddress address;
-        char *rom_file;          /* Device=BDF,romfile=PATH; NULL if unset */
+        char *rom_file; /* Device=BDF,romfile=PATH; NULL if unset */
         ConfigSource source;
 } GuestDevice;
 
 typedef struct GuestDisk {
         char *path;
-        DiskBus bus;             /* Disk=PATH[,bus=virtio|nvme] */
-        bool read_only;          /* Disk=PATH,readonly=yes */
+        DiskBus bus;    /* Disk=PATH[,bus=virtio|nvme] */
+        bool read_only; /* Disk=PATH,readonly=yes */
         ConfigSource source;
 } GuestDisk;
 
 typedef struct Guest {
         char *name;
-        char *path;              /* the main file that was used (SourcePath=) */
-        char **dropins;          /* drop-ins applied, in order */
+        char *path;     /* the main file that was used (SourcePath=) */
+        char **dropins; /* drop-ins applied, in order */
 
         /* [Guest] */
-        char *description;       /* default: "vxm guest NAME" */
-        uint64_t memory;         /* bytes; default 4 GiB */
-        unsigned cpus;           /* default 2 */
-        bool autostart;          /* default no */
-        char *user;              /* default "vxm" */
-        Accelerator accelerator; /* default kvm */
+        char *description;         /* default: "vxm guest NAME" */
+        uint64_t memory;           /* bytes; default 4 GiB */
+        unsigned cpus;             /* default 2 */
+        bool autostart;            /* default no */
+        char *user;                /* default "vxm" */
+        Accelerator accelerator;   /* default kvm */
         unsigned shutdown_timeout; /* ShutdownTimeout=, seconds; default 120 */
 
         /* [PCI] */
@@ -70,31 +70,31 @@ typedef struct Guest {
         size_t n_devices;
 
         /* [Firmware] */
-        bool secure_boot;        /* default no */
-        char *firmware_code;     /* Code=, overrides descriptor lookup; needs Vars= too */
-        char *firmware_vars;     /* Vars= template */
+        bool secure_boot;    /* default no */
+        char *firmware_code; /* Code=, overrides descriptor lookup; needs Vars= too */
+        char *firmware_vars; /* Vars= template */
 
         /* [TPM] */
-        bool tpm;                /* Enable=, default no */
+        bool tpm; /* Enable=, default no */
 
         /* [Memory] */
-        HugepageSize hugepages;  /* default no */
+        HugepageSize hugepages; /* default no */
 
         /* [LookingGlass]: enabled when the section sets Resolution= or Size= */
         bool looking_glass;
         unsigned lg_width, lg_height;
-        uint64_t lg_size;        /* Size=, 0 = from resolution */
-        char *lg_file;           /* File=, default /dev/shm/looking-glass */
+        uint64_t lg_size; /* Size=, 0 = from resolution */
+        char *lg_file;    /* File=, default /dev/shm/looking-glass */
 
         /* [Input] */
         bool keyboard_auto, mouse_auto;
-        char **keyboards;        /* explicit paths */
+        char **keyboards; /* explicit paths */
         char **mice;
-        char *grab_toggle;       /* GrabToggle=, default "ctrl-ctrl" */
+        char *grab_toggle; /* GrabToggle=, default "ctrl-ctrl" */
 
         /* [Display]: DDC/CI switching when Monitor= is set */
         char *monitor;
-        int host_input;          /* VCP 0x60 value, -1 unset */
+        int host_input; /* VCP 0x60 value, -1 unset */
         int guest_input;
 
         /* [Storage] */
@@ -102,9 +102,9 @@ typedef struct Guest {
         size_t n_disks;
 
         /* [Network] */
-        NetworkMode network;     /* default user */
-        char *bridge;            /* Bridge=, required for Mode=bridge */
-        char *mac;               /* MACAddress=, default derived from the name */
+        NetworkMode network; /* default user */
+        char *bridge;        /* Bridge=, required for Mode=bridge */
+        char *mac;           /* MACAddress=, default derived from the name */
 
         /* Where each key was last set (file, line), for messages about combinations of keys. */
         ConfigSource *key_sources;

@@ -42,8 +42,9 @@ int helper_parse_args(int argc, char *argv[], const char *const *verbs, void (*h
 int helper_load_guest(const char *name, Guest **ret) {
         int r = guest_load(name, ret);
         if (r == -ENOENT)
-                return log_error_errno(ENOENT, "No guest %s: no %s.conf in /etc/vxm, /run/vxm or /usr/lib/vxm (or it "
-                                               "is masked).",
+                return log_error_errno(ENOENT,
+                                       "No guest %s: no %s.conf in /etc/vxm, /run/vxm or /usr/lib/vxm (or it "
+                                       "is masked).",
                                        name, name);
         return r; /* the loader said what is wrong, with file:line */
 }

@@ -80,7 +80,7 @@ int pci_address_parse(const char *s, PciAddress *ret, const char **reason) {
         if (why)
                 goto fail;
 
-        *ret = (PciAddress) {
+        *ret = (PciAddress){
                 .domain = (uint16_t) domain,
                 .bus = (uint8_t) bus,
                 .slot = (uint8_t) slot,
@@ -108,7 +108,9 @@ bool pci_address_same_slot(const PciAddress *a, const PciAddress *b) {
 }
 
 int pci_address_compare(const PciAddress *a, const PciAddress *b) {
-        unsigned long x = (unsigned long) a->domain << 16 | (unsigned) a->bus << 8 | (unsigned) a->slot << 3 | a->function;
-        unsigned long y = (unsigned long) b->domain << 16 | (unsigned) b->bus << 8 | (unsigned) b->slot << 3 | b->function;
+        unsigned long x =
+                (unsigned long) a->domain << 16 | (unsigned) a->bus << 8 | (unsigned) a->slot << 3 | a->function;
+        unsigned long y =
+                (unsigned long) b->domain << 16 | (unsigned) b->bus << 8 | (unsigned) b->slot << 3 | b->function;
         return x < y ? -1 : x > y;
 }

@@ -8,8 +8,8 @@
 
 /* Lends the guest's evdev nodes to its user for the guest's lifetime with a POSIX ACL entry (user:UID:rw), written as
  * the system.posix_acl_access xattr so that no libacl is needed. Other entries (logind's uaccess entry for the seat
- * user, for instance) are kept; the record (/run/vxm/.state/input/NAME) lists each node with the entry the user had before,
- * and revoke puts exactly that back. Nothing is chowned. */
+ * user, for instance) are kept; the record (/run/vxm/.state/input/NAME) lists each node with the entry the user had
+ * before, and revoke puts exactly that back. Nothing is chowned. */
 
 int input_access_grant(const Guest *g);
 /* From the record alone; no record: nothing to do. */

@@ -4,19 +4,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Records of host changes under /run/vxm/.state/ (through the root prefix): one KEY=VALUE per line, written atomically, so a
- * helper that is killed half-way leaves either the old record or the new one, never a torn one. A record is written
- * *before* the change it describes and removed only after the change has been undone. */
+/* Records of host changes under /run/vxm/.state/ (through the root prefix): one KEY=VALUE per line, written atomically,
+ * so a helper that is killed half-way leaves either the old record or the new one, never a torn one. A record is
+ * written *before* the change it describes and removed only after the change has been undone. */
 
 typedef struct StateFile {
         char **keys;
         char **values;
         unsigned *lines; /* line of each key in the parsed text, 0 when set by the program */
         size_t n;
-        char *comment;   /* written first, as '#' lines (what the record is for); not read back */
+        char *comment; /* written first, as '#' lines (what the record is for); not read back */
 } StateFile;
 
-/* The canonical record path for helper KIND and instance NAME: /run/vxm/.state/KIND/NAME (like vxm-vfio's /run/vxm/.state/vfio/BDF).
+/* The canonical record path for helper KIND and instance NAME: /run/vxm/.state/KIND/NAME (like vxm-vfio's
+ * /run/vxm/.state/vfio/BDF).
  */
 char *state_file_path(const char *kind, const char *name);
 /* Directory holding all records of KIND (to look at other guests' records). */

@@ -373,8 +373,9 @@ static void test_whole_file_errors(void) {
                         "E: /etc/vxm/mon.conf:2: Monitor= needs both HostInput= and GuestInput=");
         fake_root_write("/etc/vxm/mon2.conf", "[Display]\nMonitor=bus:5\nHostInput=DP-1\nGuestInput=0x0f\n");
         load_fails("mon2", -EINVAL);
-        EXPECT_MESSAGES("same input twice",
-                        "E: /etc/vxm/mon2.conf:4: GuestInput= is the same input as HostInput=: the monitor would never switch");
+        EXPECT_MESSAGES(
+                "same input twice",
+                "E: /etc/vxm/mon2.conf:4: GuestInput= is the same input as HostInput=: the monitor would never switch");
         fake_root_write("/etc/vxm/lg.conf", "[Guest]\n[LookingGlass]\nFile=/dev/shm/lg-x\n");
         load_fails("lg", -EINVAL);
         EXPECT_MESSAGES("LookingGlass File= without a size",
@@ -382,8 +383,9 @@ static void test_whole_file_errors(void) {
         fake_root_write("/etc/vxm/hpdrop.conf", "[Guest]\nMemory=4G\n[Memory]\nHugepages=1G\n");
         fake_root_write("/etc/vxm/hpdrop.conf.d/10-mem.conf", "[Guest]\nMemory=1025M\n");
         load_fails("hpdrop", -EINVAL);
-        EXPECT_MESSAGES("combination error names the drop-in line that set the key",
-                        "E: /etc/vxm/hpdrop.conf.d/10-mem.conf:2: Memory= must be a multiple of the hugepage size (1G)");
+        EXPECT_MESSAGES(
+                "combination error names the drop-in line that set the key",
+                "E: /etc/vxm/hpdrop.conf.d/10-mem.conf:2: Memory= must be a multiple of the hugepage size (1G)");
 }
 
 /* --- what inih (as Debian builds it) would misread --- */

@@ -216,7 +216,8 @@ static void test_crash_record(void) {
         char *root = fake_root_new("hp");
         pools(20, 0);
         /* killed after the record, before the kernel answered: STATE=adding, ADDED is the intent */
-        put("/run/vxm/.state/hugepages/a", "NODE=-1\nPAGE_SIZE=2097152\nNEED=512\nBEFORE=20\nADDED=512\nSTATE=adding\n");
+        put("/run/vxm/.state/hugepages/a",
+            "NODE=-1\nPAGE_SIZE=2097152\nNEED=512\nBEFORE=20\nADDED=512\nSTATE=adding\n");
         put(G2 "/nr_hugepages", "220\n"); /* the kernel had given 200 when we died */
         put(G2 "/free_hugepages", "200\n");
         is_int(hugepages_release("a"), 0, "release from a half-done record");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The /run/vxm/.state/vfio/BDF record: what vxm-vfio writes is what it reads back, and damaged records are refused (unbind
- * must never act on a guess). */
+/* The /run/vxm/.state/vfio/BDF record: what vxm-vfio writes is what it reads back, and damaged records are refused
+ * (unbind must never act on a guess). */
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
