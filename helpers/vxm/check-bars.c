@@ -48,7 +48,7 @@ static void run_bar_size(CheckContext *c) {
                 return;
         }
 
-        _cleanup_free_ char *largest = format_bytes(w.largest), *total = format_bytes(w.total),
+        _cleanup_free_ char *largest = format_bytes(w.largest), *total = format_bytes(w.bars),
                             *window = format_bytes(w.window), *deflt = format_bytes(OVMF_MMIO64_DEFAULT);
         _cleanup_free_ char *rebar = rebar_note(w.largest_bdf, w.largest_index, w.largest);
 
@@ -70,8 +70,8 @@ static void run_bar_size(CheckContext *c) {
         }
         if (w.ovmf_mb > 0)
                 check_ok(c, w.largest_bdf,
-                         "BAR %u is %s%s; with the guest's other 64-bit BARs (%s in all) it needs a %s window, more "
-                         "than OVMF's default %s: vxm passes -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=%llu",
+                         "BAR %u is %s%s; the guest's 64-bit BARs (%s in all) need a %s window, more than OVMF's "
+                         "default %s: vxm passes -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=%llu",
                          w.largest_index, largest, rebar, total, window, deflt, (unsigned long long) w.ovmf_mb);
         else
                 check_ok(c, w.largest_bdf,

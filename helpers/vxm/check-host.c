@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Host findings that do not depend on a guest: KVM, the vfio-pci driver, how many GPUs there are. */
 #include <stdio.h>
+#include <string.h>
 
 #include "basic/macro.h"
 #include "basic/root-path.h"
@@ -53,3 +54,31 @@ static void run_gpu_count(CheckContext *c) {
 }
 const Check check_gpu_count = { "gpu-count", CHECK_HOST, run_gpu_count,
                                 "at least two display controllers: one for the host, one for a guest" };
+
+/* systemd confines and isolates guests through cgroups: the unified (v2) hierarchy with the cpuset controller is what
+ * AllowedCPUs= (keeping host work off the guest's CPUs) and current systemd versions expect. */
+static void run_cgroup(CheckContext *c) {
+        _cleanup_free_ char *controllers = NULL;
+        if (root_read_line("/sys/fs/cgroup/cgroup.controllers", &controllers) < 0) {
+                bool hybrid = root_exists("/sys/fs/cgroup/unified/cgroup.controllers");
+                check_warn(c, NULL,
+                           "boot with systemd.unified_cgroup_hierarchy=1 (and without cgroup_no_v1= or "
+                           "systemd.legacy_systemd_cgroup_controller): CPU isolation for guests needs cgroup v2",
+                           "the %s cgroup hierarchy is in use, not the unified one (cgroup v2)",
+                           hybrid ? "hybrid" : "legacy (v1)");
+                return;
+        }
+        bool cpuset = false;
+        char *save = NULL;
+        for (char *w = strtok_r(controllers, " ", &save); w; w = strtok_r(NULL, " ", &save))
+                cpuset = cpuset || strcmp(w, "cpuset") == 0;
+        if (cpuset)
+                check_ok(c, NULL, "cgroup v2 with the cpuset controller");
+        else
+                check_warn(c, NULL,
+                           "use a kernel built with CONFIG_CPUSETS, and do not bind cpuset to a v1 hierarchy "
+                           "(cgroup_no_v1=cpuset)",
+                           "cgroup v2 without the cpuset controller: guests' CPUs cannot be kept free of host work "
+                           "(AllowedCPUs=)");
+}
+const Check check_cgroup = { "cgroup", CHECK_HOST, run_cgroup, "cgroup v2 with cpuset, for isolating guests' CPUs" };

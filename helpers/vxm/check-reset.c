@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "basic/macro.h"
+#include "basic/root-path.h"
 #include "basic/strv.h"
 #include "check.h"
 #include "host/kmod.h"
@@ -80,6 +81,31 @@ static void run_vendor_reset(CheckContext *c, const char *family, char **methods
         check_ok(c, d->bdf, "an AMD %s GPU, reset by vendor-reset", family);
 }
 
+/* A function without a reset of its own is reset by QEMU with its whole bus (VFIO_DEVICE_PCI_HOT_RESET, a secondary
+ * bus reset) when it sits behind a bridge and the guest owns every device on that bus: the usual case for a GPU's
+ * audio function. Returns NULL when that works, else why not (malloc'd). */
+static char *bus_reset_blocker(const CheckContext *c) {
+        const PciDevice *d = c->dev;
+        _cleanup_free_ char *link = xasprintf("/sys/bus/pci/devices/%s", d->bdf), *target = NULL;
+        if (root_readlink(link, &target) < 0)
+                return xstrdup("its place in sysfs cannot be read");
+        char *slash = strrchr(target, '/');
+        if (slash)
+                *slash = '\0';
+        const char *parent = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+        if (strncmp(parent, "pci", 3) == 0)
+                return xstrdup("it sits on a root bus, which has no bridge to reset it");
+
+        _cleanup_pci_device_array_free_ PciDevice **all = NULL;
+        if (pci_device_list_all(&all) < 0)
+                return xstrdup("/sys/bus/pci/devices cannot be read");
+        for (size_t i = 0; all[i]; i++)
+                if (all[i]->address.domain == d->address.domain && all[i]->address.bus == d->address.bus &&
+                    !guest_has_device(c->guest, &all[i]->address))
+                        return xasprintf("a bus reset would also reset %s, which the guest does not take", all[i]->bdf);
+        return NULL;
+}
+
 static void run_reset(CheckContext *c) {
         const PciDevice *d = c->dev;
         _cleanup_strv_free_ char **methods = NULL;
@@ -94,20 +120,29 @@ static void run_reset(CheckContext *c) {
 
         int flr = pci_device_flr_capable(d->bdf);
         const char *flr_note = flr > 0 ? "FLR: yes" : flr == 0 ? "FLR: no" : "FLR: unknown (run as root)";
-        if ((have_methods && !methods) || (!have_methods && !pci_device_can_reset(d->bdf))) {
-                check_warn(c, d->bdf,
-                           "expect to reboot the host when the guest hangs at its second start; a firmware update of "
-                           "the card or the board sometimes adds a reset",
-                           "the kernel has no way to reset it (%s): it keeps its state from one guest run to the "
-                           "next",
-                           flr_note);
-                return;
-        }
-        if (have_methods) {
+        if (have_methods && methods) {
                 _cleanup_free_ char *list = join(methods);
                 check_ok(c, d->bdf, "reset by %s (%s)", list, flr_note);
-        } else
+                return;
+        }
+        if (!have_methods && pci_device_can_reset(d->bdf)) {
                 check_ok(c, d->bdf, "resettable (%s)", flr_note);
+                return;
+        }
+        _cleanup_free_ char *blocker = bus_reset_blocker(c);
+        if (!blocker)
+                check_ok(c, d->bdf,
+                         "no reset of its own (%s), but QEMU resets it with its bus: the guest takes every device on "
+                         "it",
+                         flr_note);
+        else
+                check_warn(c, d->bdf,
+                           "give the guest every device on the bus, or expect to reboot the host when the guest "
+                           "hangs at its second start (a firmware update of the card or the board sometimes adds a "
+                           "reset)",
+                           "the kernel has no way to reset it (%s) and %s: it keeps its state from one guest run to "
+                           "the next",
+                           flr_note, blocker);
 }
 const Check check_reset = { "reset", CHECK_DEVICE, run_reset,
                             "the device can be reset between guest runs (reset_method, FLR, vendor-reset)" };

@@ -7,17 +7,10 @@
 char *format_bytes(uint64_t n) {
         static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
         unsigned u = 0;
-        while (u + 1 < ELEMENTSOF(units) && n >= 1024 && n % 1024 == 0) {
-                n /= 1024;
+        while (u + 1 < ELEMENTSOF(units) && n >> (10 * (u + 1)) > 0)
                 u++;
-        }
-        if (u == 0 && n >= 1024) { /* not a whole number of KiB: round to the largest unit that keeps 1 decimal */
-                double v = (double) n;
-                while (u + 1 < ELEMENTSOF(units) && v >= 1024) {
-                        v /= 1024;
-                        u++;
-                }
-                return xasprintf("%.1f %s", v, units[u]);
-        }
-        return xasprintf("%" PRIu64 " %s", n, units[u]);
+        uint64_t unit = 1ULL << (10 * u);
+        if (n % unit == 0)
+                return xasprintf("%" PRIu64 " %s", n / unit, units[u]);
+        return xasprintf("%.1f %s", (double) n / (double) unit, units[u]);
 }

@@ -23,7 +23,9 @@ static void nodes_below(const char *dir, char ***nodes) {
                 if (!name || (name != text && name[-1] != '\n'))
                         continue;
                 name += strlen("DEVNAME=");
-                strv_consume(nodes, xasprintf("/dev/%.*s", (int) strcspn(name, "\n"), name));
+                _cleanup_free_ char *node = xasprintf("/dev/%.*s", (int) strcspn(name, "\n"), name);
+                if (!strv_contains(*nodes, node)) /* a DRM card's connectors repeat its DEVNAME */
+                        strv_consume(nodes, TAKE_PTR(node));
         }
 }
 

@@ -58,6 +58,7 @@ void mmio_window_plan(const Guest *g, MmioWindow *ret) {
 
         /* OVMF aligns the window to its own size; BARs are powers of two and the slack makes the total larger than
          * the largest of them, so a power-of-two window is at least twice the largest BAR and holds them all. */
+        w.bars = end;
         w.total = end + MMIO64_SLACK;
         w.window = pow2_at_least(w.total);
         if (w.window < OVMF_MMIO64_DEFAULT)

@@ -16,7 +16,8 @@
 #define MMIO64_SLACK (512ULL << 20)
 
 typedef struct MmioWindow {
-        uint64_t total;   /* the 64-bit BARs, each aligned to its size, plus MMIO64_SLACK */
+        uint64_t bars;    /* the 64-bit BARs, each aligned to its size */
+        uint64_t total;   /* bars plus MMIO64_SLACK */
         uint64_t largest; /* the largest 64-bit BAR */
         char largest_bdf[16];
         unsigned largest_index;

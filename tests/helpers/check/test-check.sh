@@ -146,6 +146,8 @@ healthy_host() {
 	mkdir -p "$R/sys/class/iommu/dmar0" "$R/sys/kernel/mm/hugepages/hugepages-2048kB" "$R/dev/shm" \
 		"$R/var/lib/vxm/win" "$R/srv" "$R/usr/share/qemu/firmware" "$R/usr/share/OVMF"
 	for g in "$R"/sys/kernel/iommu_groups/*; do echo identity >"$g/type"; done
+	mkdir -p "$R/sys/fs/cgroup"
+	echo "cpuset cpu io memory hugetlb pids rdma misc" >"$R/sys/fs/cgroup/cgroup.controllers"
 	echo 0 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 	echo 0 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 	echo -1 >"$R/sys/devices/pci0000:00/0000:01:00.0/numa_node"
@@ -214,7 +216,7 @@ case_healthy() {
 	has gpu-holder ok 0000:01:00.0 "^no process has /dev/dri/card1 or /dev/dri/renderD128 open$"
 	has memlock ok vxm-guest@win.service "LimitMEMLOCK=5368709120 .*set at /run/systemd/generator/vxm-guest@win.service.d/50-vxm-generator.conf:[0-9]+"
 	has reset ok 0000:01:00.0 "reset by flr bus \(FLR: yes\)"
-	has bar-size ok 0000:01:00.0 "BAR 0 is 256 MiB; .* fit OVMF's default 32 GiB window"
+	has bar-size ok 0000:01:00.0 "BAR 0 is 256 MiB; the guest.s 64-bit BARs \(288 MiB in all\) fit OVMF.s default 32 GiB window"
 	has secure-boot ok win "SecureBoot=no; /usr/share/qemu/firmware/40-edk2-x86_64-secure-enrolled.json would offer it"
 	has hugepages ok win "2048 2M pages needed: 0 free in the pool, 2447 more free as whole blocks"
 	has swtpm ok win "swtpm 0.7.1 and swtpm_setup 0.7.1, TPM 2.0"
@@ -325,6 +327,19 @@ case_acs_override() {
 	check
 	expect_rc 0
 	has acs-override warn host "pcie_acs_override=downstream,multifunction is on the kernel command line: the IOMMU groups are made up" "peer-to-peer"
+}
+
+case_cgroup() {
+	healthy_host
+	echo "cpu io memory pids" >"$R/sys/fs/cgroup/cgroup.controllers"
+	check
+	expect_rc 0
+	has cgroup warn host "cgroup v2 without the cpuset controller" "CONFIG_CPUSETS"
+	rm "$R/sys/fs/cgroup/cgroup.controllers"
+	mkdir -p "$R/sys/fs/cgroup/unified"
+	echo "" >"$R/sys/fs/cgroup/unified/cgroup.controllers"
+	check
+	has cgroup warn host "the hybrid cgroup hierarchy is in use" "systemd.unified_cgroup_hierarchy=1"
 }
 
 case_vfio_pci() {
@@ -517,7 +532,35 @@ case_reset() {
 	: >"$R/sys/devices/pci0000:00/0000:01:00.0/reset"
 	check
 	has reset ok 0000:01:00.0 "resettable \(FLR: yes\)"
-	has reset warn 0000:01:00.1 "no way to reset it"
+	has reset warn 0000:01:00.1 "no way to reset it \(FLR: no\) and it sits on a root bus"
+}
+
+# A GPU's audio function often has no reset of its own: QEMU resets it with the bus behind its root port, when the
+# guest takes every device on that bus.
+case_reset_bus() {
+	healthy_host
+	: >"$R/sys/devices/pci0000:00/0000:01:00.1/reset_method"
+	fake_config 0000:01:00.1 0
+	# put 01:00.0 and 01:00.1 behind the root port 00:02.0, as on real hardware
+	local f d=$R/sys/devices/pci0000:00 port=0000:00:02.0
+	for f in 0000:01:00.0 0000:01:00.1; do
+		mv "$d/$f" "$d/$port/$f"
+		ln -sfn "../../../devices/pci0000:00/$port/$f" "$R/sys/bus/pci/devices/$f"
+		ln -sfn "../../../../devices/pci0000:00/$port/$f" "$R/sys/kernel/iommu_groups/1/devices/$f"
+		ln -sfn ../../../../kernel/iommu_groups/1 "$d/$port/$f/iommu_group"
+		ln -sfn "../../../../bus/pci/drivers/$(cat "$d/$port/$f/.mock-driver")" "$d/$port/$f/driver"
+	done
+	check
+	expect_rc 0
+	has reset ok 0000:01:00.1 "no reset of its own \(FLR: no\), but QEMU resets it with its bus"
+	# a third function on that bus that the guest does not take
+	mkdir -p "$d/$port/0000:01:00.2"
+	printf '0x0c0330\n' >"$d/$port/0000:01:00.2/class"
+	printf '0x1234\n' >"$d/$port/0000:01:00.2/vendor"
+	printf '0x0001\n' >"$d/$port/0000:01:00.2/device"
+	ln -s "../../../devices/pci0000:00/$port/0000:01:00.2" "$R/sys/bus/pci/devices/0000:01:00.2"
+	check
+	has reset warn 0000:01:00.1 "a bus reset would also reset 0000:01:00.2, which the guest does not take" "give the guest every device on the bus"
 }
 
 case_reset_amd() {
@@ -545,7 +588,7 @@ case_bar_size() {
 	echo 0000000000007ff0 >"$R/sys/devices/pci0000:00/0000:01:00.0/resource0_resize"
 	check
 	expect_rc 0
-	has bar-size ok 0000:01:00.0 "BAR 0 is 16 GiB \(Resizable BAR: on, up to 16 GiB\); .* needs a 64 GiB window, more than OVMF's default 32 GiB: vxm passes -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=65536"
+	has bar-size ok 0000:01:00.0 "BAR 0 is 16 GiB \(Resizable BAR: on, up to 16 GiB\); the guest.s 64-bit BARs \(32.0 GiB in all\) need a 64 GiB window, more than OVMF's default 32 GiB: vxm passes -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=65536"
 	VXM_ROOT=$R "$VXM_CLI" show win >"$T/argv" 2>"$T/err" || { cat "$T/err"; fail "vxm show failed"; }
 	sed 's/^ *//; s/ \\$//' "$T/argv" | paste -sd' ' | grep -q -- "-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=65536 " ||
 		{ cat "$T/argv"; fail "vxm show lacks the window"; }
@@ -590,7 +633,7 @@ case_memory() {
 	sed -i 's/^Memory=4G/Memory=30G/' "$R/etc/vxm/win.conf"
 	generate
 	check
-	has memory warn win "Memory=30 GiB, and the host has 32000 MiB in all" "lower Memory="
+	has memory warn win "Memory=30 GiB, and the host has 31.2 GiB in all" "lower Memory="
 }
 
 case_memlock() {
@@ -599,7 +642,7 @@ case_memlock() {
 	sed -i 's/^Memory=4G/Memory=8G/' "$R/etc/vxm/win.conf"
 	check
 	expect_rc 1
-	has memlock fail vxm-guest@win.service "QEMU gets LimitMEMLOCK=5368709120 \(5 GiB, set at /run/systemd/generator/vxm-guest@win.service.d/50-vxm-generator.conf:[0-9]+\), but VFIO pins 8288 MiB \(guest memory, Looking Glass and QEMU.s own regions\)" "systemctl daemon-reload: vxm-generator then writes LimitMEMLOCK=9663676416"
+	has memlock fail vxm-guest@win.service "QEMU gets LimitMEMLOCK=5368709120 \(5 GiB, set at /run/systemd/generator/vxm-guest@win.service.d/50-vxm-generator.conf:[0-9]+\), but VFIO pins 8.1 GiB \(guest memory, Looking Glass and QEMU.s own regions\)" "systemctl daemon-reload: vxm-generator then writes LimitMEMLOCK=9663676416"
 	generate
 	check
 	has memlock ok vxm-guest@win.service "LimitMEMLOCK=9663676416"
@@ -639,7 +682,7 @@ case_hugepages() {
 	printf 'MemTotal:       32768000 kB\nMemFree:         1024000 kB\nInactive(file):   512000 kB\n' >"$R/proc/meminfo"
 	check
 	expect_rc 1
-	has hugepages fail win "2048 2M pages \(4 GiB\) needed, but only 1500 MiB is free or reclaimable" "lower Memory= or free memory on the node; or reserve them at boot"
+	has hugepages fail win "2048 2M pages \(4 GiB\) needed, but only 1.5 GiB is free or reclaimable" "lower Memory= or free memory on the node; or reserve them at boot"
 	# pages already free in the pool count
 	echo 2048 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 	echo 2048 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
@@ -773,3 +816,4 @@ if [ "${1:-}" = list ]; then
 fi
 : "${VXM_CLI:?}" "${VXM_GENERATOR:?}" "${VXM_MAN:?}"
 "case_$1"
+[ -z "${KEEP_ROOT:-}" ] || { cp -a "$R" "$KEEP_ROOT"; }
