@@ -37,20 +37,46 @@ static char *holder_hint(const PciHolder *h) {
         return xasprintf("close %s (pid %d), or log out of the session it runs in", h->comm, (int) h->pid);
 }
 
+static bool on_nvidia(const CheckContext *c) {
+        return c->dev->driver && strcmp(c->dev->driver, "nvidia") == 0;
+}
+
 /* nvidia-persistenced keeps NVIDIA's driver attached to every GPU, with or without an open node of this one. */
-static void report_persistenced(CheckContext *c, const PciHolder *h, size_t n) {
-        if (!c->dev->driver || strcmp(c->dev->driver, "nvidia") != 0)
-                return;
+static unsigned report_persistenced(CheckContext *c, const PciHolder *h, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(h[i].comm, "nvidia-persiste") == 0)
-                        return; /* already named as a holder */
+                        return 0; /* already named as a holder */
         _cleanup_free_ pid_t *pids = NULL;
         size_t n_pids = 0;
         proc_find_by_comm("nvidia-persiste", &pids, &n_pids);
-        if (n_pids > 0)
-                check_fail(c, c->dev->bdf,
-                           "systemctl disable --now nvidia-persistenced: it keeps every NVIDIA GPU open",
-                           "nvidia-persistenced (pid %d) keeps the nvidia driver busy with this GPU", (int) pids[0]);
+        if (n_pids == 0)
+                return 0;
+        check_fail(c, c->dev->bdf, "systemctl disable --now nvidia-persistenced: it keeps every NVIDIA GPU open",
+                   "nvidia-persistenced (pid %d) keeps the nvidia driver busy with this GPU", (int) pids[0]);
+        return 1;
+}
+
+/* NVIDIA's driver serves every GPU through /dev/nvidiactl, -modeset and -uvm as well: a CUDA program or nvidia-smi
+ * with those open may be using this GPU without holding its own node. */
+static unsigned report_nvidia_clients(CheckContext *c, const PciHolder *held, size_t n_held) {
+        char *shared[] = { (char *) "/dev/nvidiactl", (char *) "/dev/nvidia-modeset", (char *) "/dev/nvidia-uvm",
+                           NULL };
+        PciHolder *h = NULL;
+        size_t n = 0;
+        unsigned found = 0;
+        proc_find_holders(shared, &h, &n, NULL);
+        for (size_t i = 0; i < n; i++) {
+                bool named = false;
+                for (size_t j = 0; j < n_held && !named; j++)
+                        named = held[j].pid == h[i].pid;
+                if (named || (i > 0 && h[i - 1].pid == h[i].pid))
+                        continue; /* one finding per process */
+                _cleanup_free_ char *what = pci_holder_describe(&h[i]), *hint = holder_hint(&h[i]);
+                check_warn(c, c->dev->bdf, hint, "%s: it talks to NVIDIA's driver and may be using this GPU", what);
+                found++;
+        }
+        pci_holders_free(h, n);
+        return found;
 }
 
 static void run_gpu_holder(CheckContext *c) {
@@ -66,9 +92,11 @@ static void run_gpu_holder(CheckContext *c) {
                 check_fail(c, c->dev->bdf, hint, "%s: unbinding %s would hang until it lets go", what,
                            c->dev->driver ? c->dev->driver : "the driver");
         }
-        report_persistenced(c, h, n);
+        size_t found = n;
+        if (on_nvidia(c))
+                found += report_persistenced(c, h, n) + report_nvidia_clients(c, h, n);
         pci_holders_free(h, n);
-        if (n > 0)
+        if (found > 0)
                 return;
 
         if (!nodes)

@@ -487,8 +487,12 @@ case_gpu_holder_nvidia() {
 	check
 	expect_rc 1
 	has gpu-holder fail 0000:01:00.0 "^pid 777 \(nvidia-persiste\) has /dev/nvidia1 open \(in nvidia-persistenced.service\)" "systemctl disable --now nvidia-persistenced"
+	# a CUDA program or nvidia-smi talks to the driver through /dev/nvidiactl
+	fake_process 888 nvidia-smi /user.slice/user-1000.slice/session-2.scope /dev/nvidiactl /dev/nvidia-uvm
+	check
+	has gpu-holder warn 0000:01:00.0 "^pid 888 \(nvidia-smi\) has /dev/nvidia(ctl|-uvm) open \(in session-2.scope\): it talks to NVIDIA's driver" "close nvidia-smi \(pid 888\)"
 	# not holding this GPU's node, still a problem for the nvidia driver
-	rm "$R/proc/777/fd/4"
+	rm -r "$R/proc/888" "$R/proc/777/fd/4"
 	check
 	has gpu-holder fail 0000:01:00.0 "nvidia-persistenced \(pid 777\) keeps the nvidia driver busy" "systemctl disable --now nvidia-persistenced"
 }
