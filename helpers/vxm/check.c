@@ -244,8 +244,12 @@ int check_run_all(char **names, bool json) {
 
         if (json)
                 print_json(&run);
-        else
+        else {
                 print_text(&run);
+                if (!names || !names[0])
+                        printf("No guest is configured: write /etc/vxm/NAME.conf (see vxm.conf(5)), then run vxm "
+                               "check NAME.\n");
+        }
         return run.count[VERDICT_FAIL] > 0 ? 1 : 0;
 }
 
