@@ -758,7 +758,7 @@ case_looking_glass_shm() {
 	chmod 0644 "$R/dev/shm/looking-glass"
 	check
 	expect_rc 1
-	has looking-glass-shm fail /dev/shm/looking-glass "already exists \(a file, owned by root, mode 0644\) and was not created by vxm" "rm /dev/shm/looking-glass"
+	has looking-glass-shm fail /dev/shm/looking-glass "already exists \(a file, owned by $(id -un), mode 0644\) and was not created by vxm" "rm /dev/shm/looking-glass"
 	# vxm's own, for the running guest
 	mkdir -p "$R/run/vxm/.state/lookingglass"
 	printf 'PATH=/dev/shm/looking-glass\nKIND=shm\n' >"$R/run/vxm/.state/lookingglass/win"
