@@ -25,6 +25,16 @@ static void split_location(const char *msg, char **ret_subject, const char **ret
         *ret_rest = colon + 2;
 }
 
+static const char *error_hint(const char *subject, const char *message) {
+        if (strstr(message, "invalid guest name"))
+                return "name the guest (the NAME of /etc/vxm/NAME.conf) with letters, digits, '_', '.' and '-', not "
+                       "starting with '.' or '-', at most 64 characters";
+        if (subject && strchr(subject, ':'))
+                return "fix this line (man 5 vxm.conf): until then vxm-generator skips the guest and every helper "
+                       "refuses it";
+        return "fix the file (man 5 vxm.conf): until then vxm-generator skips the guest and every helper refuses it";
+}
+
 static void report_load_log(CheckContext *c, bool *any_error) {
         for (size_t i = 0; c->load_log && c->load_log[i]; i++) {
                 char *tab = strchr(c->load_log[i], '\t');
@@ -36,10 +46,7 @@ static void report_load_log(CheckContext *c, bool *any_error) {
                 split_location(tab + 1, &subject, &rest);
                 if (level <= LOG_ERR) {
                         *any_error = true;
-                        check_fail(c, subject,
-                                   "fix this line (man 5 vxm.conf): until then vxm-generator skips the guest and "
-                                   "every helper refuses it",
-                                   "%s", rest);
+                        check_fail(c, subject, error_hint(subject, rest), "%s", rest);
                 } else
                         check_warn(c, subject, "remove or correct the line (man 5 vxm.conf lists every key)", "%s",
                                    rest);

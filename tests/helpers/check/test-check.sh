@@ -393,6 +393,9 @@ case_config_errors() {
 	has config fail /etc/vxm/broken.conf:2 "^CPUs=lots: not a number$" "fix this line"
 	has config warn /etc/vxm/broken.conf:4 "unknown key Colour= in \[Guest\]" "remove or correct the line"
 	lacks user
+	check ../x
+	expect_rc 1
+	has config fail ../x "invalid guest name \"../x\"" "letters, digits"
 	check nosuchguest
 	expect_rc 1
 	has config fail nosuchguest "no such guest: no nosuchguest.conf in /etc/vxm, /run/vxm or /usr/lib/vxm" "create /etc/vxm/NAME.conf"
