@@ -3,7 +3,8 @@
 # vxm check, the pre-flight doctor, against fake trees built here: healthy_host builds a host on which every finding
 # is ok, and each case breaks one thing and asserts the finding's verdict, subject, message and hint through the JSON
 # output (findings.py). One case per invocation (test-check.sh CASE); "list" prints the cases.
-# Environment: VXM_CLI (vxm), VXM_GENERATOR (vxm-generator), VXM_MAN (man/vxm.1.in).
+# Environment: VXM_CLI (vxm), VXM_GENERATOR (vxm-generator), VXM_MAN (man/vxm.1.in); KEEP_ROOT=DIR copies the fake
+# tree there at the end, to run `VXM_ROOT=DIR vxm check` on it by hand.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
