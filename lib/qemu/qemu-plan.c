@@ -7,6 +7,7 @@
 #include "config/guest-paths.h"
 #include "basic/log.h"
 #include "basic/macro.h"
+#include "qemu/mmio-window.h"
 #include "qemu/qemu-argv.h"
 #include "qemu/rom-file.h"
 
@@ -70,6 +71,9 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
                 return r;
         }
         p.vars = guest_vars_path(g->name, p.firmware->vars_template);
+        MmioWindow w;
+        mmio_window_plan(g, &w);
+        p.ovmf_mmio64_mb = w.ovmf_mb;
         *ret = p;
         return 0;
 }
