@@ -34,3 +34,13 @@ void guest_identity_done(GuestIdentity *id) {
         free(id->group_name);
         id->group_name = NULL;
 }
+
+int user_lookup_uid(const char *user, const char *key, uid_t *ret) {
+        errno = 0;
+        struct passwd *pw = getpwnam(user);
+        if (!pw)
+                return log_error_errno(errno ? errno : ESRCH, "User %s (%s) does not exist%s; create it or fix %s.",
+                                       user, key, errno ? " or cannot be looked up" : "", key);
+        *ret = pw->pw_uid;
+        return 0;
+}

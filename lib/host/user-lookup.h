@@ -14,3 +14,6 @@ typedef struct GuestIdentity {
 /* Logs and returns -ESRCH when the user does not exist. */
 int guest_identity(const char *user, GuestIdentity *ret);
 void guest_identity_done(GuestIdentity *id);
+
+/* The uid of user; logs naming key (e.g. "[LookingGlass] Viewer=") and returns -ESRCH when there is none. */
+int user_lookup_uid(const char *user, const char *key, uid_t *ret);
