@@ -151,12 +151,14 @@ static void test_remove_only_ours(void) {
 /* The memory serves exactly the guest's QEMU and the Looking Glass clients of Viewer=: an ACL entry each, nobody
  * else (no shared group). */
 static void test_viewers(void) {
-        struct passwd *pw = getpwnam("nobody"), *daemon = getpwnam("daemon");
-        if (!pw || !daemon) {
+        struct passwd *pw = getpwnam("nobody");
+        uid_t nobody_uid = pw ? pw->pw_uid : 0; /* before the next lookup overwrites it */
+        pw = getpwnam("daemon");
+        uid_t daemon_uid = pw ? pw->pw_uid : 0;
+        if (nobody_uid == 0 || daemon_uid == 0) {
                 skip("no users nobody and daemon");
                 return;
         }
-        uid_t nobody_uid = pw->pw_uid, daemon_uid = daemon->pw_uid;
         char *root = fake_root_new("lg");
         put("/dev/shm/.keep", "%s", "");
         _cleanup_guest_free_ Guest *g = guest("v", "Resolution=1920x1080\nViewer=daemon");
@@ -208,10 +210,13 @@ static void test_kvmfr(void) {
         _cleanup_free_ char *path = looking_glass_path(g);
         ok(path && strcmp(path, "/dev/kvmfr0") == 0, "kvmfr present: /dev/kvmfr0 is used");
         is_int(looking_glass_create(g), 0, "lend kvmfr0");
-        struct passwd *pw = getpwnam("nobody"), *daemon = getpwnam("daemon");
+        struct passwd *pw = getpwnam("nobody");
+        uid_t nobody_uid = pw ? pw->pw_uid : 0;
+        pw = getpwnam("daemon");
+        uid_t daemon_uid = pw ? pw->pw_uid : 0;
         ok(root_stat("/dev/kvmfr0", &st) == 0 && st.st_uid == 0 && st.st_gid == 0, "still root's: nothing chowned");
-        ok(pw && acl_get_user_perm("/dev/kvmfr0", pw->pw_uid) == 6, "rw- for the guest user");
-        ok(daemon && acl_get_user_perm("/dev/kvmfr0", daemon->pw_uid) == 6, "rw- for the viewer");
+        ok(nobody_uid && acl_get_user_perm("/dev/kvmfr0", nobody_uid) == 6, "rw- for the guest user");
+        ok(daemon_uid && acl_get_user_perm("/dev/kvmfr0", daemon_uid) == 6, "rw- for the viewer");
         ok(log_has("static_size_mb=64"), "warns that the module's size is too small");
 
         /* while lent, someone adds an entry of their own */
