@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <systemd/sd-login.h>
+
 #include "config/config.h"
 #include "qemu/firmware.h"
 #include "basic/log.h"
@@ -244,6 +246,70 @@ static void check_files(const Guest *g) {
                 report(FAIL, "apt-get install qemu-system-x86", "QEMU: qemu-system-x86_64 is not installed");
 }
 
+/* The user of the active session on seat0, the likely Looking Glass viewer, for the hint; NULL when there is none. */
+static char *seat_user(void) {
+        uid_t uid;
+        if (sd_seat_get_active("seat0", NULL, &uid) < 0)
+                return NULL;
+        struct passwd *pw = getpwuid(uid);
+        return pw ? xstrdup(pw->pw_name) : NULL;
+}
+
+/* The memory is lent to QEMU and to the Viewer= users only (ACL entries): without a viewer no client can map it. */
+static void check_viewers(const Guest *g) {
+        if (!g->looking_glass)
+                return;
+        const ConfigSource *src = guest_key_source(g, "LookingGlass", "Viewer");
+        for (size_t i = 0; g->lg_viewers && g->lg_viewers[i]; i++)
+                if (!getpwnam(g->lg_viewers[i])) {
+                        _cleanup_free_ char *hint = xasprintf("create the user, or fix Viewer= at %s:%u",
+                                                              src ? src->file : g->path, src ? src->line : 0);
+                        report(FAIL, hint, "Looking Glass: viewer %s does not exist", g->lg_viewers[i]);
+                        return;
+                }
+        if (g->lg_viewers) {
+                _cleanup_free_ char *viewers = strv_join(g->lg_viewers, ", ");
+                report(OK, NULL, "Looking Glass: mapped by QEMU (%s) and the client of %s, nobody else", g->user,
+                       viewers);
+                return;
+        }
+        _cleanup_free_ char *who = seat_user();
+        _cleanup_free_ char *hint =
+                xasprintf("add Viewer=%s to [LookingGlass] in %s: the desktop user who runs looking-glass-client%s",
+                          who ?: "USER", g->path, who ? " (the active session on seat0 is theirs)" : "");
+        report(WARN, hint,
+               "Looking Glass: no Viewer=, so only QEMU may map the shared memory and no client can show "
+               "the guest");
+}
+
+/* QEMU and swtpm run as User=, and everything a guest has belongs to that user: guests that share one share it all. */
+static void check_shared_user(const Guest *g) {
+        _cleanup_strv_free_ char **names = NULL, **same = NULL;
+        if (guest_list(&names) < 0)
+                return;
+        int level = log_get_max_level();
+        log_set_max_level(LOG_CRIT); /* the other guests' own mistakes are reported in their own sections */
+        for (size_t i = 0; names && names[i]; i++) {
+                _cleanup_guest_free_ Guest *o = NULL;
+                if (strcmp(names[i], g->name) != 0 && guest_load(names[i], &o) >= 0 && o &&
+                    strcmp(o->user, g->user) == 0)
+                        strv_push(&same, names[i]);
+        }
+        log_set_max_level(level);
+        if (!same)
+                return;
+        _cleanup_free_ char *others = strv_join(same, ", ");
+        _cleanup_free_ char *hint = xasprintf(
+                "give guest %s a user of its own: User=vxm-%s in [Guest] of %s, created with a sysusers.d line "
+                "'u vxm-%s - \"vxm guest %s\" /var/lib/vxm' and 'm vxm-%s kvm', then chown -R vxm-%s: "
+                "/var/lib/vxm/%s (see \"Guests that share a user\" in vxm.conf(5))",
+                g->name, g->name, g->path, g->name, g->name, g->name, g->name, g->name);
+        report(WARN, hint,
+               "user: %s is also the user of guest%s %s: each guest's QEMU can read and write the others' disks, "
+               "UEFI variables and TPM state, control them over QMP, and open what is lent to them while they run",
+               g->user, same[1] ? "s" : "", others);
+}
+
 static void check_guest(const Guest *g) {
         printf("\nGuest %s (%s)\n", g->name, g->path);
 
@@ -253,6 +319,7 @@ static void check_guest(const Guest *g) {
                        "user: %s does not exist", g->user);
         else
                 report(OK, NULL, "user: QEMU runs as %s (uid %u)", g->user, (unsigned) pw->pw_uid);
+        check_shared_user(g);
         if (g->accelerator == ACCELERATOR_TCG)
                 report(WARN, "remove Accelerator=tcg unless this is a test: without KVM the guest is very slow",
                        "accelerator: tcg (emulation)");
@@ -273,6 +340,7 @@ static void check_guest(const Guest *g) {
 
         check_memory(g);
         check_files(g);
+        check_viewers(g);
 }
 
 int cmd_check(int argc, char *argv[]) {

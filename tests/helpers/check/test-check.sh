@@ -150,6 +150,42 @@ case_no_kvm() {
 	expect_out "^\[ warn \] accelerator: tcg \(emulation\)"
 }
 
+# Looking Glass memory is lent to QEMU and the Viewer= users only: without one, check says what to add.
+case_looking_glass_viewer() {
+	healthy_host
+	fake_guest win nobody 0000:01:00.0 0000:01:00.1
+	printf '[LookingGlass]\nResolution=1920x1080\n' >>"$R/etc/vxm/win.conf"
+	check win
+	expect_rc 0
+	expect_out "^\[ warn \] Looking Glass: no Viewer=, so only QEMU may map the shared memory"
+	expect_out "-> add Viewer=[a-zA-Z0-9_-]+ to \[LookingGlass\] in /etc/vxm/win.conf: the desktop user who runs looking-glass-client"
+	printf 'Viewer=daemon\n' >>"$R/etc/vxm/win.conf"
+	check win
+	expect_rc 0
+	expect_out "^\[  ok  \] Looking Glass: mapped by QEMU \(nobody\) and the client of daemon, nobody else"
+	printf 'Viewer=vxmnosuchviewer\n' >>"$R/etc/vxm/win.conf"
+	check win
+	expect_rc 1
+	expect_out "^\[ FAIL \] Looking Glass: viewer vxmnosuchviewer does not exist"
+	expect_out "-> create the user, or fix Viewer= at /etc/vxm/win.conf:10"
+}
+
+# Guests that share a User= share everything that user owns: each says so, naming the others and what to do.
+case_shared_user() {
+	healthy_host
+	fake_guest win nobody 0000:01:00.0 0000:01:00.1
+	fake_guest linux nobody
+	fake_guest other daemon
+	check
+	expect_rc 0
+	expect_out "^\[ warn \] user: nobody is also the user of guest linux: each guest's QEMU can read and write the others' disks"
+	expect_out "^\[ warn \] user: nobody is also the user of guest win:"
+	expect_out "-> give guest win a user of its own: User=vxm-win in \[Guest\] of /etc/vxm/win.conf"
+	expect_not_out "user: daemon is also"
+	check other
+	expect_not_out "is also the user of"
+}
+
 # vxm status shows what the steps recorded, i.e. what they changed on the host and will undo.
 case_status_records() {
 	healthy_host
