@@ -20,11 +20,11 @@
 /* What vxm gives the guest's user on each node: read and write (QEMU's input-linux opens the device O_RDWR). */
 #define GRANT_PERM 6
 
-static void perm_string(int perm, char buf[static 8]) {
+static void perm_string(int perm, char buf[static 16]) {
         if (perm < 0)
-                snprintf(buf, 8, "none");
+                snprintf(buf, 16, "none");
         else
-                snprintf(buf, 8, "%d", perm);
+                snprintf(buf, 16, "%d", perm);
 }
 
 static int perm_parse(const char *s) {
@@ -48,7 +48,7 @@ static int revoke_node(const char *node, uid_t uid, int before, int mask_before,
 
         AclEntry *e = acl_find(&acl, ACL_TAG_USER, (uint32_t) uid);
         if (!e || e->perm != GRANT_PERM) {
-                char now[8];
+                char now[16];
                 perm_string(e ? e->perm : -1, now);
                 log_notice("%s: the entry of uid %u was changed by someone else while the guest ran (now %s), "
                            "leaving it as it is.",
@@ -195,7 +195,7 @@ int input_access_grant(const Guest *g) {
         state_file_setf(s, "NODES", "%zu", l.n);
         int *mask_set = xmalloc(l.n * sizeof(int));
         for (size_t i = 0; i < l.n; i++) {
-                char key[32], v[8];
+                char key[32], v[16];
                 int before, mask_before;
                 r = plan_node(l.devices[i].node, id.uid, &before, &mask_before, &mask_set[i]);
                 if (r < 0) {
