@@ -181,23 +181,22 @@ int input_access_grant(const Guest *g) {
                 }
         }
 
-        GuestIdentity id;
-        r = guest_identity(g->user, &id);
+        uid_t uid;
+        r = user_lookup_uid(g->user, "[Guest] User=", &uid);
         if (r < 0) {
                 input_devices_done(&l);
                 return r;
         }
-        guest_identity_done(&id);
 
         /* Record everything first, then change. */
         _cleanup_state_file_free_ StateFile *s = state_file_new();
-        state_file_setf(s, "UID", "%u", (unsigned) id.uid);
+        state_file_setf(s, "UID", "%u", (unsigned) uid);
         state_file_setf(s, "NODES", "%zu", l.n);
         int *mask_set = xmalloc(l.n * sizeof(int));
         for (size_t i = 0; i < l.n; i++) {
                 char key[32], v[16];
                 int before, mask_before;
-                r = plan_node(l.devices[i].node, id.uid, &before, &mask_before, &mask_set[i]);
+                r = plan_node(l.devices[i].node, uid, &before, &mask_before, &mask_set[i]);
                 if (r < 0) {
                         log_error_errno(r, "Failed to read the ACL of %s: %m", l.devices[i].node);
                         goto finish;
@@ -224,7 +223,7 @@ int input_access_grant(const Guest *g) {
         }
 
         for (size_t i = 0; i < l.n; i++) {
-                r = grant_node(l.devices[i].node, id.uid, mask_set[i]);
+                r = grant_node(l.devices[i].node, uid, mask_set[i]);
                 if (r < 0) {
                         log_error_errno(r, "Failed to give user %s access to %s: %m%s", g->user, l.devices[i].node,
                                         r == -EOPNOTSUPP ? " (the file system has no POSIX ACLs)" : "");
