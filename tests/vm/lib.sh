@@ -199,3 +199,14 @@ assert_exposure() {
 	fi
 	echo "ok: systemd-analyze security $1: $score <= $2"
 }
+
+# wait_stopped SECONDS UNIT...: wait until each UNIT is inactive or failed; `! systemctl is-active` is true already
+# while a unit is still deactivating, i.e. while its ExecStopPost= (e.g. the rebind of vxm-vfio@) runs
+wait_stopped() {
+	local limit=$1 u
+	shift
+	for u in "$@"; do
+		# shellcheck disable=SC2016 # expanded by that sh
+		wait_for "$limit" sh -c 'case $(systemctl show -P ActiveState "$0") in inactive | failed) ;; *) exit 1 ;; esac' "$u"
+	done
+}
