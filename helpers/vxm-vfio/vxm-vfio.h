@@ -7,7 +7,7 @@
 #include "config/config.h"
 #include "host/pci-sysfs.h"
 
-/* How long the kernel gets to move a device between drivers, and udev to set up a new /dev/vfio node. */
+/* How long the kernel gets to move a device between drivers and make its /dev/vfio node. */
 #define VFIO_WAIT_MS 5000
 
 /* One device being bound or unbound, with the guests whose configs list it. */
@@ -24,17 +24,6 @@ int vfio_check_iommu(const VfioTarget *t);
 int vfio_check_display(const VfioTarget *t);
 int vfio_check_group(const VfioTarget *t);
 int vfio_check_holders(const VfioTarget *t);
-
-/* access.c: who gets /dev/vfio/GROUP. Resolved before any change, so a missing user refuses cleanly. */
-typedef struct VfioAccess {
-        bool change; /* false: no guest lists the device, the node stays as udev made it */
-        uid_t uid;
-        gid_t gid; /* (gid_t) -1: keep */
-        mode_t mode;
-        char *who; /* "user vxm" or "group vxm", for messages */
-} VfioAccess;
-int vfio_access_plan(const VfioTarget *t, VfioAccess *ret);
-void vfio_access_done(VfioAccess *a);
 
 /* bind.c */
 int vfio_bind(VfioTarget *t);

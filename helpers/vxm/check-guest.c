@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "basic/format-util.h"
+#include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/strv.h"
 #include "check.h"
 #include "qemu/image-format.h"
 #include "qemu/rom-file.h"
@@ -23,6 +25,39 @@ static void run_user(CheckContext *c) {
                 check_ok(c, NULL, "QEMU runs as %s (uid %u)", g->user, (unsigned) pw->pw_uid);
 }
 const Check check_user = { "user", CHECK_GUEST, run_user, "the guest's User= exists" };
+
+/* QEMU and swtpm run as User=, and everything a guest has belongs to that user: guests that share one share it all. */
+static void run_shared_user(CheckContext *c) {
+        const Guest *g = c->guest;
+        _cleanup_strv_free_ char **names = NULL, **same = NULL;
+        if (guest_list(&names) < 0)
+                return;
+        int level = log_get_max_level();
+        log_set_max_level(LOG_CRIT); /* the other guests' own mistakes are reported in their own sections */
+        for (size_t i = 0; names && names[i]; i++) {
+                _cleanup_guest_free_ Guest *o = NULL;
+                if (strcmp(names[i], g->name) != 0 && guest_load(names[i], &o) >= 0 && o &&
+                    strcmp(o->user, g->user) == 0)
+                        strv_push(&same, names[i]);
+        }
+        log_set_max_level(level);
+        if (!same) {
+                check_ok(c, NULL, "no other guest runs as %s", g->user);
+                return;
+        }
+        _cleanup_free_ char *others = strv_join(same, ", ");
+        _cleanup_free_ char *hint = xasprintf(
+                "give guest %s a user of its own: User=vxm-%s in [Guest] of %s, created with a sysusers.d line "
+                "'u vxm-%s - \"vxm guest %s\" /var/lib/vxm' and 'm vxm-%s kvm', then chown -R vxm-%s: "
+                "/var/lib/vxm/%s (see \"Guests that share a user\" in vxm.conf(5))",
+                g->name, g->name, g->path, g->name, g->name, g->name, g->name, g->name);
+        check_warn(c, NULL, hint,
+                   "%s is also the user of guest%s %s: each guest's QEMU can read and write the others' disks, "
+                   "UEFI variables and TPM state, control them over QMP, and open what is lent to them while they run",
+                   g->user, same[1] ? "s" : "", others);
+}
+const Check check_shared_user = { "shared-user", CHECK_GUEST, run_shared_user,
+                                  "no other guest runs as the same User= (they would share everything it owns)" };
 
 static void run_accelerator(CheckContext *c) {
         if (c->guest->accelerator == ACCELERATOR_TCG)

@@ -276,6 +276,26 @@ static int parse_lg_file_value(Parser *p, const char *key, const char *value, vo
         return parse_string_value(p, key, value, field);
 }
 
+/* [LookingGlass] Viewer=: repeatable, an empty assignment empties the list. */
+static int parse_viewer_value(Parser *p, const char *key, const char *value, void *field) {
+        char ***list = field;
+        if (!*value) {
+                *list = strv_free(*list);
+                return 0;
+        }
+        if (strcmp(value, "root") == 0) {
+                parser_error(p, "%s=%s: name the desktop user who runs the Looking Glass client, not root", key, value);
+                return -EINVAL;
+        }
+        _cleanup_free_ char *user = NULL;
+        int r = parse_user_value(p, key, value, &user);
+        if (r < 0)
+                return r;
+        if (!strv_contains(*list, user))
+                strv_push(list, user);
+        return 0;
+}
+
 static int parse_input_list_value(Parser *p, const char *key, const char *value, void *field) {
         char ***list = field;
         bool *is_auto = strcmp(key, "Keyboard") == 0 ? &p->guest->keyboard_auto : &p->guest->mouse_auto;
@@ -547,6 +567,7 @@ static const KeyTable keys[] = {
         { "LookingGlass", "Resolution", parse_resolution_value, 0 },
         { "LookingGlass", "Size", parse_lg_size_value, 0 },
         { "LookingGlass", "File", parse_lg_file_value, FIELD(lg_file) },
+        { "LookingGlass", "Viewer", parse_viewer_value, FIELD(lg_viewers) },
         { "Input", "Keyboard", parse_input_list_value, FIELD(keyboards) },
         { "Input", "Mouse", parse_input_list_value, FIELD(mice) },
         { "Input", "GrabToggle", parse_grab_toggle_value, FIELD(grab_toggle) },
@@ -898,6 +919,7 @@ Guest *guest_free(Guest *g) {
         free(g->firmware_code);
         free(g->firmware_vars);
         free(g->lg_file);
+        strv_free(g->lg_viewers);
         strv_free(g->keyboards);
         strv_free(g->mice);
         free(g->grab_toggle);

@@ -83,8 +83,9 @@ typedef struct Guest {
         /* [LookingGlass]: enabled when the section sets Resolution= or Size= */
         bool looking_glass;
         unsigned lg_width, lg_height;
-        uint64_t lg_size; /* Size=, 0 = from resolution */
-        char *lg_file;    /* File=, default /dev/shm/looking-glass */
+        uint64_t lg_size;  /* Size=, 0 = from resolution */
+        char *lg_file;     /* File=, default /dev/shm/looking-glass */
+        char **lg_viewers; /* Viewer=: the users whose Looking Glass client may map it, besides QEMU's */
 
         /* [Input] */
         bool keyboard_auto, mouse_auto;

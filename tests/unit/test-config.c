@@ -150,7 +150,11 @@ static void test_every_key(void) {
                                               "[Network]\n"
                                               "Mode=bridge\n"
                                               "Bridge=br0\n"
-                                              "MACAddress=52:54:00:AB:cd:EF\n");
+                                              "MACAddress=52:54:00:AB:cd:EF\n"
+                                              "[LookingGlass]\n"
+                                              "Viewer=alice\n"
+                                              "Viewer=bob\n"
+                                              "Viewer=alice\n");
         Guest *g = load_ok("full");
         EXPECT_NO_MESSAGES("full-featured guest");
         if (!g)
@@ -182,6 +186,9 @@ static void test_every_key(void) {
         tap_ok(g->lg_width == 2560 && g->lg_height == 1440, "Resolution=2560x1440");
         tap_is_int((long long) g->lg_size, 64LL << 20, "size from resolution: 64M");
         tap_is_str(g->lg_file, "/dev/shm/lg-full", "File=");
+        tap_ok(strv_length(g->lg_viewers) == 2 && strcmp(g->lg_viewers[0], "alice") == 0 &&
+                       strcmp(g->lg_viewers[1], "bob") == 0,
+               "Viewer= repeatable, each user once");
         tap_is_int((long long) strv_length(g->keyboards), 2, "Keyboard= repeated, duplicates dropped");
         if (strv_length(g->keyboards) == 2) {
                 tap_is_str(g->keyboards[0], "/dev/input/by-id/usb-kbd-event-kbd", "  ... first keyboard");
@@ -273,6 +280,9 @@ static void test_bad_values(void) {
                   "Resolution=1920x+1080: expected WIDTHxHEIGHT, e.g. 2560x1440");
         bad_value("LookingGlass", "Resolution=1920x 1080",
                   "Resolution=1920x 1080: expected WIDTHxHEIGHT, e.g. 2560x1440");
+        bad_value("LookingGlass", "Viewer=root",
+                  "Viewer=root: name the desktop user who runs the Looking Glass client, not root");
+        bad_value("LookingGlass", "Viewer=-x", "Viewer=-x: not a valid user name");
         bad_value("LookingGlass", "Size=48M", "Size=48M: expected a power of two between 1M and 4G, e.g. 64M");
         bad_value("LookingGlass", "Size=8G", "Size=8G: expected a power of two between 1M and 4G, e.g. 64M");
         bad_value("LookingGlass", "File=/tmp/lg",

@@ -193,6 +193,7 @@ esac'
 
 	[LookingGlass]
 	Resolution=1920x1080
+	Viewer=daemon
 
 	[Storage]
 	Disk=/var/lib/vxm/win/disk.qcow2
@@ -794,10 +795,42 @@ case_disk() {
 	rm "$R/var/lib/vxm/win/disk.qcow2"
 	check
 	expect_rc 1
-	has disk fail /var/lib/vxm/win/disk.qcow2 "does not exist \(Disk= at /etc/vxm/win.conf:19\)" "qemu-img create -f qcow2"
+	has disk fail /var/lib/vxm/win/disk.qcow2 "does not exist \(Disk= at /etc/vxm/win.conf:20\)" "qemu-img create -f qcow2"
 	printf 'KDMV\1\0\0\0' >"$R/var/lib/vxm/win/disk.qcow2"
 	check
 	has disk fail /var/lib/vxm/win/disk.qcow2 "is a vmdk image" "qemu-img convert -O qcow2"
+}
+
+# Looking Glass memory is lent to QEMU and the Viewer= users only: without one, check says what to add.
+case_looking_glass_viewer() {
+	healthy_host
+	has_viewer() { sed -i "/^Viewer=/d" "$R/etc/vxm/win.conf"; [ -z "$1" ] || sed -i "s/^Resolution=.*/&\nViewer=$1/" "$R/etc/vxm/win.conf"; }
+	has_viewer ""
+	check win
+	expect_rc 0
+	has looking-glass-viewer warn win "no Viewer=, so only QEMU may map the shared memory" "add Viewer=[a-zA-Z0-9_-]+ to \[LookingGlass\] in /etc/vxm/win.conf: the desktop user who runs looking-glass-client"
+	has_viewer daemon
+	check win
+	expect_rc 0
+	has looking-glass-viewer ok win "mapped by QEMU \(nobody\) and the client of daemon, nobody else"
+	has_viewer vxmnosuchviewer
+	check win
+	expect_rc 1
+	has looking-glass-viewer fail /etc/vxm/win.conf:17 "viewer vxmnosuchviewer does not exist" "create the user, or fix Viewer= at /etc/vxm/win.conf:17"
+}
+
+# Guests that share a User= share everything that user owns: each says so, naming the others and what to do.
+case_shared_user() {
+	healthy_host
+	fake_guest linux nobody
+	fake_guest other daemon
+	check
+	expect_rc 0
+	has shared-user warn win "nobody is also the user of guest linux: each guest's QEMU can read and write the others' disks" "give guest win a user of its own: User=vxm-win in \[Guest\] of /etc/vxm/win.conf"
+	has shared-user warn linux "nobody is also the user of guest win:"
+	has shared-user ok other "no other guest runs as daemon"
+	check other
+	lacks shared-user warn
 }
 
 # vxm status shows what the steps recorded, i.e. what they changed on the host and will undo.
