@@ -4,6 +4,8 @@
 # wrong and what to do, and the exit status must say whether anything stands in the way. One case per invocation
 # (test-check.sh CASE); "list" prints the cases. Environment: VXM_CLI.
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
 . "$here/../vfio/fake-sysfs.sh"

@@ -6,6 +6,8 @@
 # when QEMU is killed, QEMU's failure is vxm-guest's exit status, and bad input changes nothing.
 # Usage: test-guest-run.sh VXM-GUEST VXM-SWTPM QMP-CALL
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 
 guest=$(realpath "$1") swtpm=$(realpath "$2") qmp=$(realpath "$3")
 for t in qemu-system-x86_64 swtpm swtpm_setup; do

@@ -7,6 +7,8 @@
 # Also checks that `vxm show` creates nothing. UPDATE=1 rewrites the expected files (review the diff!).
 # Usage: test-show.sh VXM-BINARY SOURCE-DIR
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 
 vxm=$1 src=$2
 tmp=$(mktemp -d)

@@ -5,6 +5,8 @@
 # the cases. Environment (set by meson): VXM_VFIO, VXM_CLI, PCI_MOCK, and PRELOAD_FIRST (the ASan runtime when the
 # binaries are built with it: it must come first in LD_PRELOAD).
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
 . "$here/fake-sysfs.sh"
@@ -29,14 +31,14 @@ fail() {
 }
 ok() { printf 'ok: %s\n' "$*"; }
 
-# run PROGRAM ARGS...: under the fake kernel; output in $T/out (also shown), exit status in $rc
+# run PROGRAM ARGS...: under the fake kernel; output in $T/out (also shown), exit status in $rc (124: it hung)
 run() {
 	local prog=$1
 	shift
 	printf '+ %s %s\n' "${prog##*/}" "$*"
 	rc=0
 	env VXM_ROOT="$R" VXM_MOCK_LOG="$T/mock.log" LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST:}$PCI_MOCK" \
-		SYSTEMD_LOG_LEVEL=info "$prog" "$@" >"$T/out" 2>&1 || rc=$?
+		SYSTEMD_LOG_LEVEL=info timeout 20 "$prog" "$@" >"$T/out" 2>&1 || rc=$?
 	sed 's/^/    /' "$T/out"
 }
 vfio() { run "$VXM_VFIO" "$@"; }
@@ -412,6 +414,26 @@ case_two_guests() {
 		expect_out "listed by guests with different users, so /dev/vfio goes to group vxm, which does not exist"
 		expect_unchanged
 	fi
+	expect_driver $GPU bochs-drm
+}
+
+case_special_config_files() {
+	need_root
+	# vxm-vfio reads every guest's config to find who lists the device: a FIFO among them used to hang every bind,
+	# and another user's drop-in could add the device to a guest of theirs
+	fake_two_gpus "$R"
+	fake_guest win nobody 01:00.0 01:00.1
+	mkfifo "$R/etc/vxm/stuck.conf"
+	fake_guest mallory nobody 01:00.0 01:00.1
+	chown 54321 "$R/etc/vxm/mallory.conf"
+	vfio bind 01:00.0
+	expect_rc 0
+	expect_out "Guest stuck has configuration errors \(see \"vxm check stuck\"\), ignoring it"
+	expect_out "Guest mallory has configuration errors"
+	expect_driver $GPU vfio-pci
+	expect_node /dev/vfio/1 nobody:root 600
+	vfio unbind 01:00.0
+	expect_rc 0
 	expect_driver $GPU bochs-drm
 }
 
