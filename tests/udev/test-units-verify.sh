@@ -105,11 +105,11 @@ report "sysusers.d/vxm.conf creates vxm (member of kvm only)" "$work/sysusers.er
 
 status=0
 systemd-tmpfiles --root="$root" --create "$root$tmpfilesdir/vxm.conf" > "$work/tmpfiles.log" 2>&1 || status=$?
-for dir in /run/vxm /var/lib/vxm; do
+for dir in /run/vxm /run/vxm/guests /var/lib/vxm; do
         [[ $(stat -c '%a %U %G' "$root$dir" 2>&1) == "755 root root" ]] ||
                 echo "$dir: $(stat -c '%a %U %G' "$root$dir" 2>&1), expected 755 root root" >> "$work/tmpfiles.log"
 done
-report "tmpfiles.d/vxm.conf creates /run/vxm and /var/lib/vxm" "$work/tmpfiles.log" "$status"
+report "tmpfiles.d/vxm.conf creates /run/vxm, /run/vxm/guests and /var/lib/vxm" "$work/tmpfiles.log" "$status"
 
 # Not a pass/fail criterion, but worth seeing in the log: how exposed QEMU's unit is.
 if systemd-analyze security --offline=yes --root="$root" \
