@@ -22,9 +22,9 @@ fail() {
 }
 ok() { printf 'ok: %s\n' "$*"; }
 
-check() {
+check() { # rc 124: it hung
 	rc=0
-	VXM_ROOT=$R "$VXM_CLI" check "$@" >"$T/out" 2>&1 || rc=$?
+	VXM_ROOT=$R timeout 20 "$VXM_CLI" check "$@" >"$T/out" 2>&1 || rc=$?
 }
 expect_rc() { [ "$rc" = "$1" ] || fail "exit status $rc, expected $1"; ok "exit status $1"; }
 expect_out() { grep -Eq -- "$1" "$T/out" || fail "output lacks /$1/"; ok "says /$1/"; }
@@ -150,6 +150,35 @@ case_no_kvm() {
 	check test
 	expect_rc 0
 	expect_out "^\[ warn \] accelerator: tcg \(emulation\)"
+}
+
+# Run as root, vxm check opens the guest's disks, which live in a directory the guest's user owns: a link there is
+# not followed (it could point at /etc/shadow or /dev/watchdog) and a FIFO does not hang the check.
+case_guest_owned_files() {
+	healthy_host
+	fake_guest win nobody 0000:01:00.0 0000:01:00.1
+	printf '[Storage]\nDisk=/var/lib/vxm/win/good.img\nDisk=/var/lib/vxm/win/link.img\nDisk=/var/lib/vxm/win/fifo.img\n' \
+		>>"$R/etc/vxm/win.conf"
+	mkdir -p "$R/var/lib/vxm/win"
+	: >"$R/var/lib/vxm/win/good.img"
+	echo "root:secret" >"$R/shadow"
+	chmod 600 "$R/shadow"
+	ln -s /shadow "$R/var/lib/vxm/win/link.img"
+	mkfifo "$R/var/lib/vxm/win/fifo.img"
+	if [ "$(id -u)" = 0 ]; then
+		chown 54321 "$R/var/lib/vxm/win"
+		who="owned by uid 54321"
+	else
+		chmod 0777 "$R/var/lib/vxm/win"
+		who="writable by its group and by others"
+	fi
+	check win
+	expect_rc 1
+	expect_out "^\[  ok  \] disk: /var/lib/vxm/win/good.img$"
+	expect_out "^\[ FAIL \] disk: /var/lib/vxm/win/link.img is a symbolic link in /var/lib/vxm/win, which is $who: vxm does not follow links that a user other than root can change$"
+	expect_out "^\[ FAIL \] disk: /var/lib/vxm/win/fifo.img is a FIFO, not a regular file or a block device$"
+	expect_out "-> make it a regular file or block device, or fix Disk= at /etc/vxm/win.conf:9"
+	expect_out "^2 problems,"
 }
 
 # vxm status shows what the steps recorded, i.e. what they changed on the host and will undo.
