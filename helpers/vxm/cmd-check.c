@@ -165,12 +165,8 @@ static void check_device(const Guest *g, const GuestDevice *gd) {
                 return;
         }
 
-        PciAddress *allowed = xmalloc((g->n_devices + 1) * sizeof *allowed);
-        for (size_t i = 0; i < g->n_devices; i++)
-                allowed[i] = g->devices[i].address;
         _cleanup_pci_device_array_free_ PciDevice **offenders = NULL;
-        int r = vfio_group_offenders(d, allowed, g->n_devices, &offenders);
-        free(allowed);
+        int r = vfio_guest_group_offenders(d, g, &offenders);
         if (r < 0) {
                 report(FAIL, NULL, "%s %s: cannot read IOMMU group %d", bdf, label, d->iommu_group);
                 return;
