@@ -9,6 +9,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/safe-open.h"
 #include "basic/strv.h"
 #include "check.h"
 #include "qemu/image-format.h"
@@ -78,9 +79,15 @@ static void run_disk(CheckContext *c) {
                 const GuestDisk *d = &g->disks[i];
                 ImageFormat f;
                 const char *name = NULL;
-                int r = image_format_probe(d->path, &f, &name);
-                _cleanup_free_ char *where = xasprintf("%s:%u", d->source.file, d->source.line);
-                if (r == -ENOENT) {
+                _cleanup_free_ char *reason = NULL, *where = xasprintf("%s:%u", d->source.file, d->source.line);
+                /* As root, in a directory the guest's user owns: no link followed, no FIFO waited on. */
+                _cleanup_close_ int fd = root_open_safe(d->path, SAFE_OPEN_BLOCK_DEVICE, &reason);
+                int r = fd < 0 ? fd : image_format_probe_fd(fd, &f, &name);
+                if (reason) {
+                        _cleanup_free_ char *hint =
+                                xasprintf("make it a regular file or block device, or fix Disk= at %s", where);
+                        check_fail(c, d->path, hint, "%s (Disk= at %s)", reason, where);
+                } else if (r == -ENOENT) {
                         _cleanup_free_ char *hint = xasprintf(
                                 "create it (qemu-img create -f qcow2 %s 128G) or fix Disk= at %s", d->path, where);
                         check_fail(c, d->path, hint, "does not exist (Disk= at %s)", where);
@@ -104,7 +111,7 @@ static void run_rom_file(CheckContext *c) {
                 const GuestDevice *d = &g->devices[i];
                 if (!d->rom_file)
                         continue;
-                const char *reason = NULL;
+                _cleanup_free_ char *reason = NULL;
                 int r = rom_file_validate(d->rom_file, &reason);
                 _cleanup_free_ char *hint = xasprintf(
                         "dump the card's own ROM (echo 1 > /sys/bus/pci/devices/BDF/rom; cat .../rom > FILE, with no "
@@ -112,6 +119,8 @@ static void run_rom_file(CheckContext *c) {
                         d->source.file, d->source.line);
                 if (r == -EBADMSG)
                         check_fail(c, d->rom_file, hint, "is not a PCI option ROM: %s", reason);
+                else if (reason)
+                        check_fail(c, d->rom_file, hint, "%s", reason);
                 else if (r < 0)
                         check_fail(c, d->rom_file, hint, "cannot be read: %s", strerror(-r));
                 else

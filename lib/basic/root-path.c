@@ -68,7 +68,10 @@ int root_read_file(const char *path, char **ret, size_t *size) {
         _cleanup_close_ int fd = root_open(path, O_RDONLY, 0);
         if (fd < 0)
                 return fd;
+        return read_full_fd(fd, ret, size);
+}
 
+int read_full_fd(int fd, char **ret, size_t *size) {
         size_t n = 0, cap = 4096;
         _cleanup_free_ char *buf = xrealloc(NULL, cap + 1); /* not zeroed: read() fills it */
         for (;;) {

@@ -2,16 +2,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/parse-util.h"
 #include "basic/root-path.h"
+#include "basic/safe-open.h"
 #include "basic/strv.h"
 
 const char *const config_dirs[] = { "/etc/vxm", "/run/vxm", "/usr/lib/vxm", NULL };
@@ -627,11 +630,77 @@ static int handler(void *userdata, const char *section, const char *name, const 
         return 1;
 }
 
+/* Configuration decides what vxm's root helpers do (which PCI devices, which user gets them), so only root may be
+ * able to change it, as sshd and sudo demand of theirs. path is a file or a directory, st its stat. */
+static int config_check_owner(const char *path, const struct stat *st) {
+        if (stat_is_root_only(st))
+                return 0;
+
+        bool bad_owner = !uid_is_trusted(st->st_uid), bad_mode = st->st_mode & (S_IWGRP | S_IWOTH);
+        _cleanup_free_ char *who = NULL, *fix = NULL;
+        struct passwd *pw = st->st_uid != 0 ? getpwuid(st->st_uid) : NULL;
+        if (st->st_uid == 0)
+                who = xstrdup("root");
+        else
+                who = pw ? xasprintf("uid %u (%s)", (unsigned) st->st_uid, pw->pw_name)
+                         : xasprintf("uid %u", (unsigned) st->st_uid);
+        if (bad_owner && bad_mode)
+                fix = xasprintf("chown root: %s; chmod go-w %s", path, path);
+        else if (bad_owner)
+                fix = xasprintf("chown root: %s", path);
+        else
+                fix = xasprintf("chmod go-w %s", path);
+        log_error("%s is owned by %s and has mode %04o: vxm only reads configuration that root alone can change "
+                  "(whoever can write it decides what vxm does as root). Run: %s",
+                  path, who, (unsigned) (st->st_mode & 07777), fix);
+        return -EPERM;
+}
+
+/* A configuration directory (/etc/vxm, NAME.conf.d/, ...) that is used for this guest. */
+static int config_check_dir(const char *dir) {
+        struct stat st;
+        int r = root_stat(dir, &st);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot access: %m", dir);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(ENOTDIR, "%s is not a directory.", dir);
+        return config_check_owner(dir, &st);
+}
+
+/* Opens a configuration file without following a link and without blocking (a FIFO in a config dir must not hang
+ * the generator at boot), and only if it is a regular file that only root can change. Its directory is root's alone
+ * (checked by the caller), so only root could have put anything else there: opening it directly is safe. */
+static int config_open(const char *path) {
+        _cleanup_close_ int fd = root_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+        if (fd == -ELOOP)
+                return log_error_errno(ELOOP,
+                                       "%s is a symbolic link: configuration is only read from regular files (a link "
+                                       "to /dev/null masks, any other link is refused).",
+                                       path);
+        if (fd < 0)
+                return log_error_errno(fd, "%s: cannot read: %m", path);
+
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(errno, "%s: cannot read: %m", path);
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(EBADMSG,
+                                       "%s is %s, not a regular file: configuration is only read from regular files.",
+                                       path, file_type_to_string(st.st_mode));
+        int r = config_check_owner(path, &st);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
 static int parse_file(Guest *g, const char *path) {
         /* Errors are -EINVAL, as documented: -ENOENT from a dangling symlink would read as "no such guest". */
         _cleanup_free_ char *buf = NULL;
         size_t size;
-        int r = root_read_file(path, &buf, &size);
+        _cleanup_close_ int fd = config_open(path);
+        if (fd < 0)
+                return -EINVAL;
+        int r = read_full_fd(fd, &buf, &size);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot read: %m", path);
                 return -EINVAL;
@@ -718,6 +787,7 @@ static bool dir_may_have(size_t i, const char *entry, unsigned char *type) {
 
 static int collect_dropins(const char *name, char ***ret) {
         _cleanup_strv_free_ char **names = NULL, **paths = NULL;
+        int r = 0;
 
         _cleanup_free_ char *dirname = xasprintf("%s.conf.d", name);
         for (size_t i = 0; config_dirs[i]; i++) {
@@ -726,8 +796,17 @@ static int collect_dropins(const char *name, char ***ret) {
                         continue;
                 _cleanup_free_ char *dir = xasprintf("%s/%s", config_dirs[i], dirname);
                 _cleanup_closedir_ DIR *d = root_opendir(dir);
-                if (!d)
+                if (!d) {
+                        if (errno != ENOENT)
+                                r = log_error_errno(errno, "%s: cannot read the drop-in directory: %m", dir);
                         continue;
+                }
+                /* Both the directory that holds NAME.conf.d and NAME.conf.d itself: whoever can change either can
+                 * add a drop-in. */
+                if (config_check_dir(config_dirs[i]) < 0 || config_check_dir(dir) < 0) {
+                        r = -EPERM;
+                        continue;
+                }
                 struct dirent *de;
                 while ((de = readdir(d)))
                         if (de->d_name[0] != '.' && has_suffix(de->d_name, ".conf") &&
@@ -754,7 +833,7 @@ static int collect_dropins(const char *name, char ***ret) {
                 if (!path_is_mask(paths[i]))
                         strv_push(&result, paths[i]);
         *ret = TAKE_PTR(result);
-        return 0;
+        return r;
 }
 
 static Guest *guest_new(const char *name) {
@@ -860,6 +939,7 @@ int guest_load(const char *name, Guest **ret) {
                                        !guest_name_is_valid(name, &why) ? why : "not a file name");
 
         bool is_link = false;
+        size_t dir = 0;
         _cleanup_free_ char *filename = xasprintf("%s.conf", name);
         for (size_t i = 0; config_dirs[i] && !main_path; i++) {
                 unsigned char type;
@@ -867,16 +947,20 @@ int guest_load(const char *name, Guest **ret) {
                         continue;
                 _cleanup_free_ char *p = xasprintf("%s/%s", config_dirs[i], filename);
                 struct stat st;
-                if (type != DT_UNKNOWN) {
-                        main_path = TAKE_PTR(p);
+                if (type != DT_UNKNOWN)
                         is_link = type == DT_LNK;
-                } else if (root_lstat(p, &st) == 0) {
-                        main_path = TAKE_PTR(p);
+                else if (root_lstat(p, &st) == 0)
                         is_link = S_ISLNK(st.st_mode);
-                }
+                else
+                        continue;
+                main_path = TAKE_PTR(p);
+                dir = i;
         }
         if (!main_path)
                 return -ENOENT;
+        /* Even a mask counts only from a directory that root alone can change. */
+        if (config_check_dir(config_dirs[dir]) < 0)
+                return -EINVAL;
         if (is_link && path_is_mask(main_path)) {
                 log_debug("%s is masked, ignoring guest %s.", main_path, name);
                 return -ENOENT;
@@ -888,7 +972,8 @@ int guest_load(const char *name, Guest **ret) {
         g->path = xstrdup(main_path);
         int r = parse_file(g, main_path);
 
-        collect_dropins(name, &g->dropins);
+        if (collect_dropins(name, &g->dropins) < 0)
+                r = -EINVAL;
         for (size_t i = 0; g->dropins && g->dropins[i]; i++)
                 if (parse_file(g, g->dropins[i]) < 0)
                         r = -EINVAL;

@@ -106,11 +106,11 @@ report "sysusers.d/vxm.conf creates vxm (member of kvm only)" "$work/sysusers.er
 
 status=0
 systemd-tmpfiles --root="$root" --create "$root$tmpfilesdir/vxm.conf" > "$work/tmpfiles.log" 2>&1 || status=$?
-for dir in /run/vxm /var/lib/vxm; do
+for dir in /run/vxm /run/vxm/guests /var/lib/vxm; do
         [[ $(stat -c '%a %U %G' "$root$dir" 2>&1) == "755 root root" ]] ||
                 echo "$dir: $(stat -c '%a %U %G' "$root$dir" 2>&1), expected 755 root root" >> "$work/tmpfiles.log"
 done
-report "tmpfiles.d/vxm.conf creates /run/vxm and /var/lib/vxm" "$work/tmpfiles.log" "$status"
+report "tmpfiles.d/vxm.conf creates /run/vxm, /run/vxm/guests and /var/lib/vxm" "$work/tmpfiles.log" "$status"
 
 # How exposed each unit is, by systemd's own measure, against the limits the project holds them to (issue 10): root
 # units 5.0, QEMU's unit 2.0, swtpm's 1.0. Offline, on the templates alone; tests/vm/scenarios/20-guest-start asserts

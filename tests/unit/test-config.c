@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The config loader against fake roots: typed results, defaults, every error with its exact file:line, the inih
  * pitfalls (long lines, ':' separators, continuation lines, long names, NUL bytes), precedence, masking, drop-ins. */
+#include <pwd.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "fake-root.h"
@@ -574,11 +576,15 @@ static void test_precedence(void) {
         fake_root_new();
         fake_root_mkdir("/etc/vxm/dir.conf");
         load_fails("dir", -EINVAL);
-        EXPECT_MESSAGES("NAME.conf is a directory", "E: /etc/vxm/dir.conf: cannot read: Is a directory");
+        EXPECT_MESSAGES("NAME.conf is a directory",
+                        "E: /etc/vxm/dir.conf is a directory, not a regular file: configuration is only read from "
+                        "regular files.");
         /* A dangling symlink is an error too, not "no such guest". */
         fake_root_symlink("/nowhere/x.conf", "/etc/vxm/dangling.conf");
         load_fails("dangling", -EINVAL);
-        EXPECT_MESSAGES("dangling symlink", "E: /etc/vxm/dangling.conf: cannot read: No such file or directory");
+        EXPECT_MESSAGES("dangling symlink",
+                        "E: /etc/vxm/dangling.conf is a symbolic link: configuration is only read from regular files "
+                        "(a link to /dev/null masks, any other link is refused).");
 
         load_fails("nosuch", -ENOENT);
         EXPECT_NO_MESSAGES("missing guest: no message");
@@ -705,6 +711,195 @@ static void test_names(void) {
         messages_clear();
 }
 
+/* --- what root must not read: FIFOs, links, files and directories a user other than root can change --- */
+
+/* Loading must fail at once, not block: a FIFO in a config dir used to hang the generator at boot. */
+static void load_fails_quickly(const char *name) {
+        alarm(10); /* a hang ends the test with SIGALRM, which fails it */
+        load_fails(name, -EINVAL);
+        alarm(0);
+}
+
+static void fake_root_chmod(const char *path, mode_t mode) {
+        char full[4096];
+        snprintf(full, sizeof full, "%s%s", fake_root, path);
+        if (chmod(full, mode) < 0) {
+                perror(full);
+                abort();
+        }
+}
+
+static void fake_root_chown(const char *path, uid_t uid) {
+        char full[4096];
+        snprintf(full, sizeof full, "%s%s", fake_root, path);
+        if (lchown(full, uid, (gid_t) -1) < 0) {
+                perror(full);
+                abort();
+        }
+}
+
+static void fake_root_mkfifo(const char *path) {
+        char full[4096];
+        snprintf(full, sizeof full, "%s%s", fake_root, path);
+        fake_root_mkdir_parents(full);
+        if (mkfifo(full, 0644) < 0) {
+                perror(full);
+                abort();
+        }
+}
+
+static void test_special_files(void) {
+        fake_root_new();
+        fake_root_mkfifo("/etc/vxm/fifo.conf");
+        load_fails_quickly("fifo");
+        EXPECT_MESSAGES("NAME.conf is a FIFO",
+                        "E: /etc/vxm/fifo.conf is a FIFO, not a regular file: configuration is only read from regular "
+                        "files.");
+        char **l = NULL;
+        alarm(10);
+        tap_is_int(guest_list(&l), 0, "guest_list with a FIFO in /etc/vxm");
+        alarm(0);
+        tap_ok(strv_length(l) == 1 && strcmp(l[0], "fifo") == 0, "  ... lists it (loading it is what refuses it)");
+        l = strv_free(l);
+
+        fake_root_write("/etc/vxm/dropfifo.conf", "[Guest]\nCPUs=1\n");
+        fake_root_mkfifo("/etc/vxm/dropfifo.conf.d/10-fifo.conf");
+        load_fails_quickly("dropfifo");
+        EXPECT_MESSAGES("drop-in is a FIFO",
+                        "E: /etc/vxm/dropfifo.conf.d/10-fifo.conf is a FIFO, not a regular file: configuration is only "
+                        "read from regular files.");
+
+        /* A link to a perfectly good root-owned file is refused too: only /dev/null (a mask) may be a link. */
+        fake_root_write("/srv/real.conf", "[Guest]\nCPUs=1\n");
+        fake_root_symlink("/srv/real.conf", "/etc/vxm/linked.conf");
+        load_fails("linked", -EINVAL);
+        EXPECT_MESSAGES("NAME.conf is a link to a regular file",
+                        "E: /etc/vxm/linked.conf is a symbolic link: configuration is only read from regular files (a "
+                        "link to /dev/null masks, any other link is refused).");
+        fake_root_write("/etc/vxm/droplink.conf", "[Guest]\nCPUs=1\n");
+        fake_root_symlink("/srv/real.conf", "/etc/vxm/droplink.conf.d/10-link.conf");
+        load_fails("droplink", -EINVAL);
+        EXPECT_MESSAGES("drop-in is a link",
+                        "E: /etc/vxm/droplink.conf.d/10-link.conf is a symbolic link: configuration is only read from "
+                        "regular files (a link to /dev/null masks, any other link is refused).");
+
+        /* NAME.conf.d that is not a directory. */
+        fake_root_write("/etc/vxm/notdir.conf", "[Guest]\nCPUs=1\n");
+        fake_root_write("/etc/vxm/notdir.conf.d", "");
+        load_fails("notdir", -EINVAL);
+        EXPECT_MESSAGES("NAME.conf.d is a file",
+                        "E: /etc/vxm/notdir.conf.d: cannot read the drop-in directory: Not a directory");
+        messages_clear();
+}
+
+/* The refusal of path with the owner and mode it has now, and the command that fixes it. */
+static char *owner_message(const char *path, uid_t uid, mode_t mode, const char *fix) {
+        char *s, who[256];
+        struct passwd *pw = uid != 0 ? getpwuid(uid) : NULL;
+        if (uid == 0)
+                snprintf(who, sizeof who, "root");
+        else if (pw)
+                snprintf(who, sizeof who, "uid %u (%s)", (unsigned) uid, pw->pw_name);
+        else
+                snprintf(who, sizeof who, "uid %u", (unsigned) uid);
+        if (asprintf(&s,
+                     "E: %s is owned by %s and has mode %04o: vxm only reads configuration that root alone can change "
+                     "(whoever can write it decides what vxm does as root). Run: %s",
+                     path, who, (unsigned) mode, fix) < 0)
+                abort();
+        return s;
+}
+
+static void expect_owner_refusal(const char *what, const char *guest, const char *path, uid_t uid, mode_t mode,
+                                 const char *fix) {
+        load_fails(guest, -EINVAL);
+        _cleanup_free_ char *want = owner_message(path, uid, mode, fix);
+        expect_messages(what, (const char *const[]){ want, NULL });
+}
+
+static void test_ownership(void) {
+        uid_t me = geteuid();
+
+        /* Group- or world-writable main file. */
+        fake_root_new();
+        fake_root_write("/etc/vxm/gw.conf", "[Guest]\nCPUs=1\n");
+        fake_root_chmod("/etc/vxm/gw.conf", 0664);
+        expect_owner_refusal("group-writable NAME.conf", "gw", "/etc/vxm/gw.conf", me, 0664,
+                             "chmod go-w /etc/vxm/gw.conf");
+        fake_root_write("/etc/vxm/ow.conf", "[Guest]\nCPUs=1\n");
+        fake_root_chmod("/etc/vxm/ow.conf", 0646);
+        expect_owner_refusal("world-writable NAME.conf", "ow", "/etc/vxm/ow.conf", me, 0646,
+                             "chmod go-w /etc/vxm/ow.conf");
+        /* Readable by all is fine. */
+        fake_root_write("/etc/vxm/ro.conf", "[Guest]\nCPUs=1\n");
+        fake_root_chmod("/etc/vxm/ro.conf", 0444);
+        guest_free(load_ok("ro"));
+        EXPECT_NO_MESSAGES("read-only NAME.conf");
+
+        /* The directories: the config dir and NAME.conf.d. */
+        fake_root_new();
+        fake_root_write("/etc/vxm/d.conf", "[Guest]\nCPUs=1\n");
+        fake_root_chmod("/etc/vxm", 01777);
+        expect_owner_refusal("world-writable /etc/vxm (even sticky)", "d", "/etc/vxm", me, 01777,
+                             "chmod go-w /etc/vxm");
+        fake_root_chmod("/etc/vxm", 0755);
+        fake_root_write("/etc/vxm/d.conf.d/10.conf", "[Guest]\nCPUs=2\n");
+        fake_root_chmod("/etc/vxm/d.conf.d", 0775);
+        expect_owner_refusal("group-writable NAME.conf.d", "d", "/etc/vxm/d.conf.d", me, 0775,
+                             "chmod go-w /etc/vxm/d.conf.d");
+        fake_root_chmod("/etc/vxm/d.conf.d", 0755);
+        fake_root_chmod("/etc/vxm/d.conf.d/10.conf", 0666);
+        expect_owner_refusal("world-writable drop-in", "d", "/etc/vxm/d.conf.d/10.conf", me, 0666,
+                             "chmod go-w /etc/vxm/d.conf.d/10.conf");
+        fake_root_chmod("/etc/vxm/d.conf.d/10.conf", 0644);
+        Guest *g = load_ok("d");
+        tap_ok(g && g->cpus == 2, "once fixed, the guest and its drop-in load");
+        guest_free(g);
+
+        /* A writable /run/vxm taints only what is read from it: a drop-in there refuses the guest, and so does a
+         * mask (a user could hide any guest), but a guest with nothing in /run/vxm does not care. */
+        fake_root_new();
+        fake_root_write("/etc/vxm/e.conf", "[Guest]\nCPUs=1\n");
+        fake_root_mkdir("/run/vxm");
+        fake_root_chmod("/run/vxm", 0777);
+        guest_free(load_ok("e"));
+        EXPECT_NO_MESSAGES("untouched by a writable /run/vxm");
+        fake_root_write("/run/vxm/e.conf.d/50-evil.conf", "[Guest]\nUser=evil\n");
+        expect_owner_refusal("drop-in in a world-writable /run/vxm", "e", "/run/vxm", me, 0777, "chmod go-w /run/vxm");
+        fake_root_write("/usr/lib/vxm/f.conf", "[Guest]\nCPUs=1\n");
+        fake_root_symlink("/dev/null", "/run/vxm/f.conf");
+        expect_owner_refusal("mask in a world-writable /run/vxm", "f", "/run/vxm", me, 0777, "chmod go-w /run/vxm");
+
+        if (me != 0) {
+                tap_diag("not root: the cases of files owned by another user are left out (they need chown)");
+                messages_clear();
+                return;
+        }
+        /* Owned by someone else (as root, chown to a numeric uid needs no such user). */
+        fake_root_new();
+        fake_root_write("/etc/vxm/u.conf", "[Guest]\nCPUs=1\n");
+        fake_root_chown("/etc/vxm/u.conf", 54321);
+        expect_owner_refusal("NAME.conf owned by uid 54321", "u", "/etc/vxm/u.conf", 54321, 0644,
+                             "chown root: /etc/vxm/u.conf");
+        fake_root_chmod("/etc/vxm/u.conf", 0664);
+        expect_owner_refusal("NAME.conf owned by uid 54321, group-writable", "u", "/etc/vxm/u.conf", 54321, 0664,
+                             "chown root: /etc/vxm/u.conf; chmod go-w /etc/vxm/u.conf");
+        fake_root_new();
+        fake_root_write("/etc/vxm/v.conf", "[Guest]\nCPUs=1\n");
+        fake_root_write("/etc/vxm/v.conf.d/10.conf", "[Guest]\nCPUs=2\n");
+        fake_root_chown("/etc/vxm/v.conf.d", 54321);
+        expect_owner_refusal("NAME.conf.d owned by uid 54321", "v", "/etc/vxm/v.conf.d", 54321, 0755,
+                             "chown root: /etc/vxm/v.conf.d");
+        fake_root_chown("/etc/vxm/v.conf.d", 0);
+        fake_root_chown("/etc/vxm/v.conf.d/10.conf", 54321);
+        expect_owner_refusal("drop-in owned by uid 54321", "v", "/etc/vxm/v.conf.d/10.conf", 54321, 0644,
+                             "chown root: /etc/vxm/v.conf.d/10.conf");
+        fake_root_chown("/etc/vxm/v.conf.d/10.conf", 0);
+        fake_root_chown("/etc/vxm", 54321);
+        expect_owner_refusal("/etc/vxm owned by uid 54321", "v", "/etc/vxm", 54321, 0755, "chown root: /etc/vxm");
+        messages_clear();
+}
+
 static void test_list(void) {
         char **l = NULL;
 
@@ -797,6 +992,8 @@ int main(void) {
         test_precedence();
         test_dropins();
         test_names();
+        test_special_files();
+        test_ownership();
         test_list();
         test_tables();
 

@@ -6,6 +6,8 @@
 # Environment: VXM_CLI (vxm), VXM_GENERATOR (vxm-generator), VXM_MAN (man/vxm.1.in); KEEP_ROOT=DIR copies the fake
 # tree there at the end, to run `VXM_ROOT=DIR vxm check` on it by hand.
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
 . "$here/../vfio/fake-sysfs.sh"
@@ -23,14 +25,14 @@ fail() {
 ok() { printf 'ok: %s\n' "$*"; }
 
 # check [ARGS]: vxm check --json ARGS into $T/out (and its exit status in $rc); checkt: the text form
-check() {
+check() { # rc 124: it hung
 	rc=0
-	VXM_ROOT=$R "$VXM_CLI" check --json "$@" >"$T/out" 2>"$T/err" || rc=$?
+	VXM_ROOT=$R timeout 20 "$VXM_CLI" check --json "$@" >"$T/out" 2>"$T/err" || rc=$?
 	python3 "$here/findings.py" "$T/out" schema || fail "the JSON does not follow the schema"
 }
 checkt() {
 	rc=0
-	VXM_ROOT=$R "$VXM_CLI" check "$@" >"$T/out" 2>&1 || rc=$?
+	VXM_ROOT=$R timeout 20 "$VXM_CLI" check "$@" >"$T/out" 2>&1 || rc=$?
 }
 expect_rc() { [ "$rc" = "$1" ] || fail "exit status $rc, expected $1"; ok "exit status $1"; }
 # has ID VERDICT [SUBJECT [MESSAGE-RE [HINT-RE]]]
@@ -799,6 +801,29 @@ case_disk() {
 	printf 'KDMV\1\0\0\0' >"$R/var/lib/vxm/win/disk.qcow2"
 	check
 	has disk fail /var/lib/vxm/win/disk.qcow2 "is a vmdk image" "qemu-img convert -O qcow2"
+}
+
+# Run as root, vxm check opens the guest's disks, which live in a directory the guest's user owns: a link there is
+# not followed (it could point at /etc/shadow or /dev/watchdog) and a FIFO does not hang the check.
+case_guest_owned_files() {
+	healthy_host
+	printf 'Disk=/var/lib/vxm/win/link.img\nDisk=/var/lib/vxm/win/fifo.img\n' >>"$R/etc/vxm/win.conf"
+	echo "root:secret" >"$R/shadow"
+	chmod 600 "$R/shadow"
+	ln -s /shadow "$R/var/lib/vxm/win/link.img"
+	mkfifo "$R/var/lib/vxm/win/fifo.img"
+	if [ "$(id -u)" = 0 ]; then
+		chown 54321 "$R/var/lib/vxm/win"
+		who="owned by uid 54321"
+	else
+		chmod 0777 "$R/var/lib/vxm/win"
+		who="writable by its group and by others"
+	fi
+	check win
+	expect_rc 1
+	has disk ok /var/lib/vxm/win/disk.qcow2 "qcow2 image"
+	has disk fail /var/lib/vxm/win/link.img "is a symbolic link in /var/lib/vxm/win, which is $who: vxm does not follow links that a user other than root can change" "make it a regular file or block device, or fix Disk= at /etc/vxm/win.conf:21"
+	has disk fail /var/lib/vxm/win/fifo.img "is a FIFO, not a regular file or a block device" "fix Disk= at /etc/vxm/win.conf:22"
 }
 
 # Looking Glass memory is lent to QEMU and the Viewer= users only: without one, check says what to add.

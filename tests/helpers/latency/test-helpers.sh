@@ -4,6 +4,8 @@
 # tree) changed only as recorded and restored afterwards, bad configs refused with file:line and nothing changed.
 # Usage: test-helpers.sh VXM-HUGEPAGES VXM-LOOKINGGLASS VXM-INPUT VXM-DDC   (TAP output)
 set -uo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 
 hp=$1 lg=$2 inp=$3 ddc=$4
 n=0 failed=0
