@@ -19,6 +19,7 @@
 #include "basic/root-path.h"
 #include "basic/strv.h"
 #include "host/vfio-check.h"
+#include "check-display.h"
 #include "commands.h"
 
 typedef enum Verdict {
@@ -244,6 +245,11 @@ static void check_files(const Guest *g) {
                 report(FAIL, "apt-get install qemu-system-x86", "QEMU: qemu-system-x86_64 is not installed");
 }
 
+/* The findings of check-display.c (the monitor of [Display]). */
+static void report_display(int verdict, const char *hint, const char *text) {
+        report(verdict == 0 ? OK : verdict == 1 ? WARN : FAIL, hint, "%s", text);
+}
+
 static void check_guest(const Guest *g) {
         printf("\nGuest %s (%s)\n", g->name, g->path);
 
@@ -273,6 +279,7 @@ static void check_guest(const Guest *g) {
 
         check_memory(g);
         check_files(g);
+        check_display(g, report_display);
 }
 
 int cmd_check(int argc, char *argv[]) {
