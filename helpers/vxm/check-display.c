@@ -113,6 +113,11 @@ void check_display(const Guest *g, DisplayReport report) {
                 reportf(report, VERDICT_WARN, NULL, "monitor: Monitor=%s: %s; the input will not be switched",
                         g->monitor, p.why);
                 return;
+        case DDC_FAILED:
+                reportf(report, VERDICT_WARN, NULL,
+                        "monitor: cannot look for the monitor of Monitor=%s: %s; the input will not be switched",
+                        g->monitor, p.why);
+                return;
         default:
                 break;
         }

@@ -314,16 +314,20 @@ static DdcResult switch_find(Switch *s, DdcOutcome *o, const DdcDisplay **ret) {
                         sleep_ms(s->policy.retry_ms);
                 }
                 r = find_display(s->b, &s->spec, attempt > 1, ret, why, sizeof why);
-                if (r >= 0 || r == -ENOTUNIQ)
+                if (r != -ENODEV)
                         break;
         }
         if (r == -ENOTUNIQ) {
                 log_warning("Monitor=%s is ambiguous: %s. Not switching.", s->monitor, why);
                 return DDC_NO_DISPLAY;
         }
-        if (r < 0) {
+        if (r == -ENODEV) {
                 log_warning("No display answered for Monitor=%s: %s. Not switching.", s->monitor, why);
                 return DDC_NO_DISPLAY;
+        }
+        if (r < 0) {
+                log_warning("Could not look for the display of Monitor=%s: %s. Not switching.", s->monitor, why);
+                return DDC_FAILED;
         }
         display_describe(*ret, o->display, sizeof o->display);
         return _DDC_RESULT_MAX;
@@ -599,6 +603,10 @@ static void probe_child(void *shared, void *userdata) {
 
         ret->buses = p->b->count_buses ? p->b->count_buses(p->b) : -1;
         int r = find_display(p->b, &p->spec, false, &d, ret->why, sizeof ret->why);
+        if (r != -ENODEV && r != -ENOTUNIQ && r < 0) {
+                ret->result = DDC_FAILED;
+                return;
+        }
         if (p->b->list(p->b, false, &ds, &n) >= 0)
                 displays_list(ds, n, ret->found, sizeof ret->found);
         if (r < 0)

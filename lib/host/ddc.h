@@ -108,7 +108,8 @@ int ddc_host(DdcBackend *b, const char *name, const DdcPolicy *policy, DdcResult
 
 /* What `vxm check` shows about a monitor: found? answering? current input? does it list the inputs? */
 typedef struct DdcProbe {
-        DdcResult result; /* DDC_SWITCHED: found and answering; DDC_NO_DISPLAY, DDC_NO_ANSWER, DDC_TIMEOUT */
+        DdcResult result; /* DDC_SWITCHED: found and answering; DDC_NO_DISPLAY, DDC_NO_ANSWER, DDC_TIMEOUT, DDC_FAILED
+                           * (could not look: libddcutil missing) */
         char display[160];
         char edid_hash[2 * 32 + 1];
         char why[256];    /* for NO_DISPLAY/NO_ANSWER/TIMEOUT: the reason in words */

@@ -12,9 +12,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/ddc/ddc-emulator.sh
 . "$here/ddc-emulator.sh"
 
-cases=(normal identify ambiguous fileio null_responses bad_checksum garbled_readback nack_set ignores_write active_input_only
+cases=(normal identify ambiguous fileio slow_switch null_responses bad_checksum garbled_readback nack_set ignores_write
+	lies noisy_high_byte active_input_only
 	active_input_mute reverts reverts_once lg_f4 lg_source_address no_ddc no_monitor no_i2c busy stall killed
-	check check_not_listed check_no_display)
+	no_libddcutil check check_not_listed check_no_display)
 if [[ ${1:-} = list ]]; then
 	printf '%s\n' "${cases[@]}"
 	exit 0
@@ -120,8 +121,9 @@ case_normal() {
 	ok "bytes: $(request_bytes 0x84 0x03 0x60 0x00 0x11)"
 	monitor_log 5 | grep -q '^edid read 128 bytes' || fail "the EDID was not read"
 	monitor_log 5 | grep -q '^get 0x60' || fail "the input was not read back"
-	! monitor_log 5 | grep -q 'bad checksum\|malformed' || fail "the monitor saw a bad request"
-	ok "EDID read, input read back, no bad request"
+	! monitor_log 5 | grep -q 'bad checksum\|malformed\|before the reply was ready' ||
+		fail "the monitor saw a bad request, or a read too early"
+	ok "EDID read, input read back, no bad request, no read before the monitor was ready"
 	input_is 5 0x11
 	record_has w MONITOR=bus:5
 	record_has w FEATURE=0x60
@@ -142,6 +144,7 @@ case_normal() {
 # Monitor= by model, serial, EDID hash and display number picks the right one of two monitors; edits of the config
 # after the start do not matter on the way back (the record does).
 case_identify() {
+	export SETTLE_MS=300
 	add_bus 5 DP-1
 	add_bus 6 HDMI-A-1
 	add_monitor 5 model=LEFT-24 serial=L0001 input=0x0f port=0x0f
@@ -198,6 +201,22 @@ case_fileio() {
 	says "to DP-1 (0x0f); it reports DP-1 (0x0f)."
 	received 5 "set 0x60 0x0011" "set 0x60 0x000f"
 	input_is 5 0x0f
+}
+
+# The monitor reports the old input for a second while it switches: waited for, then set again, then verified.
+case_slow_switch() {
+	one_monitor switch-ms=1000
+	guest_conf w Monitor=bus:5 HostInput=DP-1 GuestInput=HDMI-1
+	ddc guest w
+	expect_rc 0
+	says "Attempt 1/3: VXM-27 serial SN0001 on /dev/i2c-5 acknowledged HDMI-1 (0x11) but still reports DP-1 (0x0f) after 0.6 s."
+	says "Switched VXM-27 serial SN0001 on /dev/i2c-5 to HDMI-1 (0x11); it reports HDMI-1 (0x11)."
+	received 5 "set 0x60 0x0011" "set 0x60 0x0011"
+	input_is 5 0x11
+	SETTLE_MS=2000 ddc host w # the default waits long enough
+	says_not "Attempt 1/3"
+	says "to DP-1 (0x0f); it reports DP-1 (0x0f)."
+	received 5 "set 0x60 0x0011" "set 0x60 0x0011" "set 0x60 0x000f"
 }
 
 # A few DDC Null Messages: libddcutil retries; many: the monitor does not tell its input.
@@ -281,6 +300,27 @@ case_ignores_write() {
 	ddc host w
 	says "it reports DP-1 (0x0f)."
 	no_record w
+}
+
+# The monitor switches but always reports DP-1: vxm cannot tell, and must not claim success.
+case_lies() {
+	one_monitor lie=0x0f
+	guest_conf w Monitor=bus:5 HostInput=DP-1 GuestInput=HDMI-1
+	ddc guest w
+	expect_rc 0
+	says "acknowledged the switch to HDMI-1 (0x11) 3 times but still reports DP-1 (0x0f): it ignored the command, or it does not report its input truthfully (then check the screen)."
+	says_not "Switched"
+	input_is 5 0x11
+}
+
+# The input in the low byte, noise in the high one: for feature 0x60 the low byte counts.
+case_noisy_high_byte() {
+	one_monitor
+	guest_conf w Monitor=bus:5 HostInput=DP-1 GuestInput=HDMI-1
+	monitor_set 5 lie 0x4711
+	ddc guest w
+	says "Switched VXM-27 serial SN0001 on /dev/i2c-5 to HDMI-1 (0x11); it reports 0x4711."
+	received 5 "set 0x60 0x0011"
 }
 
 # The monitor takes input changes only over the cable of the input it shows: the switch to the guest works, the one
@@ -478,6 +518,24 @@ case_killed() {
 	says "to DP-1 (0x0f); it reports DP-1 (0x0f)."
 	input_is 5 0x0f
 	no_record w
+}
+
+# libddcutil not installed (here: an empty file in its place): said so, the guest is not held up.
+case_no_libddcutil() {
+	one_monitor
+	local lib
+	lib=$(ldconfig -p | sed -n 's/^[[:space:]]*libddcutil\.so\.4 (libc6,x86-64) => //p' | head -n1)
+	[[ -n $lib ]] || fail "libddcutil.so.4 is not installed"
+	mount --bind /dev/null "$lib"
+	guest_conf w Monitor=bus:5 HostInput=DP-1 GuestInput=HDMI-1
+	ddc guest w
+	expect_rc 0
+	says "Could not look for the display of Monitor=bus:5: cannot load libddcutil.so.4"
+	says "install libddcutil4 to switch monitor inputs. Not switching."
+	check_cli w
+	says "[ warn ] monitor: cannot look for the monitor of Monitor=bus:5: cannot load libddcutil.so.4"
+	received 5
+	umount "$lib"
 }
 
 case_check() {
