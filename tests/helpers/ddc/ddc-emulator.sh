@@ -78,7 +78,7 @@ add_bus() {
 	# The adapter: named as the driver names its DDC buses (libddcutil skips SMBus-like names).
 	printf '%s\n' "$driver DDC $connector" >"$adapter/name"
 	: >"$adapter/uevent"
-	ln -s ../../$card-$connector "$adapter/device"
+	ln -s "../../$card-$connector" "$adapter/device"
 	ln -s ../../../../../../../bus/i2c "$adapter/subsystem"
 	ln -s "../../../devices/pci0000:00/$pci/drm/$card/$card-$connector/i2c-$n" "/sys/bus/i2c/devices/i2c-$n"
 	# The i2c-dev class device: what libudev enumerates.

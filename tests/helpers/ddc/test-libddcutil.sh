@@ -5,6 +5,11 @@
 # ddc-emulator.sh). Each case sets up monitors with one behaviour that users meet, runs the helper as the units do,
 # and checks what the monitor received (feature and value, from its log), what state it is in afterwards, the record
 # under /run/vxm/.state/ddc/, and what the journal would say.
+# Why an LD_PRELOAD shim and a mount namespace rather than CUSE: a CUSE /dev/i2c-N needs root and /dev/cuse and is
+# visible to every program on the machine while the tests run; the shim exists only in the test's processes, and the
+# namespace gives libddcutil (and libudev, and the shell it runs) a /sys and /dev of their own, without the host's
+# buses and monitors (details in i2c-monitor.c and ddc-emulator.sh). It runs as root or, through a user namespace, as
+# any user.
 # One case per invocation (test-libddcutil.sh CASE); "list" prints the cases.
 # Environment: VXM_DDC, VXM_CLI (the binaries), VXM_I2C_MONITOR (the shim), EDID_TOOL, PRELOAD_FIRST (ASan runtime).
 set -uo pipefail
@@ -497,8 +502,8 @@ case_killed() {
 	guest_conf w Monitor=bus:5 HostInput=DP-1 GuestInput=HDMI-1
 	monitor_set 5 stall-ms 400
 	run_emulated "$VXM_DDC" guest w >"$out" 2>&1 &
-	local pid=$! i
-	for i in $(seq 100); do
+	local pid=$!
+	for _ in $(seq 100); do
 		monitor_log 5 | grep -q '^set 0x60 0x0011' && break
 		sleep 0.1
 	done
