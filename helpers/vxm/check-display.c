@@ -80,6 +80,18 @@ static void check_listed(const Guest *g, const DdcProbe *p, DisplayReport report
                         g->ddc_feature, values);
 }
 
+/* "fix Monitor= ...; found:" and one display per line, indented under the hint. */
+static char *found_hint(const char *where, const char *found) {
+        size_t lines = 1;
+        for (const char *c = found; *c; c++)
+                lines += *c == '\n';
+        char *hint = xmalloc(strlen(where) + strlen(found) + 16 * lines + 32);
+        size_t len = (size_t) sprintf(hint, "fix Monitor=%s; found:\n            ", where);
+        for (const char *c = found; *c; c++)
+                len += (size_t) (*c == '\n' ? sprintf(hint + len, "\n            ") : sprintf(hint + len, "%c", *c));
+        return hint;
+}
+
 void check_display(const Guest *g, DisplayReport report) {
         if (!g->monitor)
                 return;
@@ -94,15 +106,20 @@ void check_display(const Guest *g, DisplayReport report) {
         _cleanup_free_ char *where = src ? xasprintf(" at %s:%u", src->file, src->line) : xstrdup("");
         switch (p.result) {
         case DDC_NO_DISPLAY: {
-                _cleanup_free_ char *hint = NULL;
-                if (p.found[0])
-                        hint = xasprintf("fix Monitor=%s; found:\n%s", where, p.found);
-                else if (p.buses > 0 && geteuid() != 0 && access("/dev", F_OK) == 0)
-                        hint = xstrdup("run vxm check as root: vxm-ddc does, and /dev/i2c-* are usually root's");
-                reportf(report, VERDICT_WARN, hint,
-                        "monitor: no display answered for Monitor=%s: %s; the input will "
-                        "not be switched",
-                        g->monitor, p.why);
+                _cleanup_free_ char *hint = p.found[0] ? found_hint(where, p.found) : NULL;
+                if (p.ambiguous)
+                        reportf(report, VERDICT_WARN, hint,
+                                "monitor: Monitor=%s matches more than one display; none will be switched", g->monitor);
+                else if (p.found[0])
+                        reportf(report, VERDICT_WARN, hint,
+                                "monitor: no display matches Monitor=%s; the input will not be switched", g->monitor);
+                else
+                        reportf(report, VERDICT_WARN,
+                                p.buses > 0 && geteuid() != 0
+                                        ? "run vxm check as root: vxm-ddc does, and /dev/i2c-* are usually root's"
+                                        : NULL,
+                                "monitor: no display answered for Monitor=%s: %s; the input will not be switched",
+                                g->monitor, p.why);
                 return;
         }
         case DDC_NO_ANSWER:

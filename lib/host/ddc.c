@@ -95,15 +95,15 @@ static void display_describe(const DdcDisplay *d, char *buf, size_t size) {
                 snprintf(buf, size, "%s%s", name, serial);
 }
 
-/* One line per display, in the forms Monitor= takes, for "which one did you mean" messages and vxm check. */
-static void displays_list(const DdcDisplay *ds, size_t n, char *buf, size_t size) {
+/* Each display in the forms Monitor= takes, for "which one did you mean" messages and vxm check. */
+static void displays_list(const DdcDisplay *ds, size_t n, const char *separator, char *buf, size_t size) {
         size_t len = 0;
         buf[0] = '\0';
         for (size_t i = 0; i < n && len < size; i++) {
                 char hash[2 * SHA256_DIGEST_SIZE + 1];
                 ddc_display_edid_hash(&ds[i], hash);
                 len += (size_t) snprintf(buf + len, size - len, "%sbus:%d model:%s serial:%s edid:%.16s%s",
-                                         i ? "\n" : "", ds[i].bus, ds[i].model[0] ? ds[i].model : "-",
+                                         i ? separator : "", ds[i].bus, ds[i].model[0] ? ds[i].model : "-",
                                          ds[i].serial[0] ? ds[i].serial : "-", hash,
                                          ds[i].busy         ? " (busy)"
                                          : ds[i].dispno < 0 ? " (does not answer DDC/CI)"
@@ -131,10 +131,7 @@ static int find_display(DdcBackend *b, const MonitorSpec *spec, bool rescan, con
                 return 0;
 
         char list[1024];
-        displays_list(ds, n, list, sizeof list);
-        for (char *c = list; *c; c++)
-                if (*c == '\n')
-                        *c = ';';
+        displays_list(ds, n, "; ", list, sizeof list);
         if (found > 1) {
                 snprintf(why, why_size, "it matches %zu displays (%s); name one with bus:, serial: or edid:", found,
                          list);
@@ -607,8 +604,9 @@ static void probe_child(void *shared, void *userdata) {
                 ret->result = DDC_FAILED;
                 return;
         }
+        ret->ambiguous = r == -ENOTUNIQ;
         if (p->b->list(p->b, false, &ds, &n) >= 0)
-                displays_list(ds, n, ret->found, sizeof ret->found);
+                displays_list(ds, n, "\n", ret->found, sizeof ret->found);
         if (r < 0)
                 return;
         display_describe(d, ret->display, sizeof ret->display);

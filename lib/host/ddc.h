@@ -112,7 +112,8 @@ typedef struct DdcProbe {
                            * (could not look: libddcutil missing) */
         char display[160];
         char edid_hash[2 * 32 + 1];
-        char why[256];    /* for NO_DISPLAY/NO_ANSWER/TIMEOUT: the reason in words */
+        char why[1200];   /* for NO_DISPLAY/NO_ANSWER/TIMEOUT/FAILED: the reason in words */
+        bool ambiguous;   /* NO_DISPLAY because Monitor= matches several */
         char found[1024]; /* every display found, one "bus:N model:M serial:S edid:HASH" per line */
         int buses;        /* I2C buses looked at, -1 unknown */
         int current;      /* the input now, -1 when it could not be read (current_error) */

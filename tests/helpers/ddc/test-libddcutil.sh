@@ -191,6 +191,10 @@ case_ambiguous() {
 	says "name one with bus:, serial: or edid:. Not switching."
 	received 5
 	received 6
+	check_cli w
+	says "[ warn ] monitor: Monitor=model:TWIN matches more than one display; none will be switched"
+	grep -Eq '^            bus:6 model:TWIN serial:B edid:[0-9a-f]{16}$' "$out" || fail "the displays are not listed"
+	ok "lists both"
 }
 
 # The nvidia driver refuses I2C_RDWR with EINVAL; libddcutil then uses read() and write() after I2C_SLAVE.
@@ -569,8 +573,10 @@ case_check_no_display() {
 	add_monitor 5 model=OTHER
 	guest_conf w Monitor=model:VXM-27 HostInput=DP-1 GuestInput=HDMI-1
 	check_cli w
-	says "[ warn ] monitor: no display answered for Monitor=model:VXM-27: found only bus:5 model:OTHER"
+	says "[ warn ] monitor: no display matches Monitor=model:VXM-27; the input will not be switched"
 	says "-> fix Monitor= at /etc/vxm/w.conf:3; found:"
+	grep -Eq '^            bus:5 model:OTHER serial:SN0001 edid:[0-9a-f]{16}$' "$out" || fail "the display is not listed"
+	ok "lists the display that is there"
 	one_monitor_ddc_off() { monitor_set 5 ddc no; }
 	one_monitor_ddc_off
 	guest_conf w Monitor=model:OTHER HostInput=DP-1 GuestInput=HDMI-1
