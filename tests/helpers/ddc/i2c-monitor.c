@@ -7,7 +7,8 @@
  * exists in the processes of the test. What libddcutil reads around the device node (/dev/i2c-N itself, the i2c-dev
  * class and the adapters in sysfs through libudev, /sys/class/drm) is real files: the test script builds them on
  * tmpfs in a private mount namespace (ddc-emulator.sh), so libudev, glib and the shell that libddcutil runs see one
- * consistent machine without any path rewriting.
+ * consistent machine without any path rewriting. One more thing is faked: libudev accepts a device only on sysfs, so
+ * statfs()/fstatfs() report sysfs's magic for the tmpfs on /sys.
  *
  * The monitor on bus N is described by $VXM_I2C_MONITOR_DIR/i2c-N (KEY=VALUE lines, rewritten as its state changes;
  * no file: nothing on the bus answers). Every message the monitor receives is appended to i2c-N.log, decoded, with its
