@@ -13,6 +13,14 @@
 #include "host/ddc.h"
 
 #define PROBE_TIMEOUT_MS 15000
+#define LG_HINT                                                                                                        \
+        "some monitors switch with a feature of their own (many LG models: Feature=0xf4, with values of their own); "  \
+        "see vxm.conf(5)"
+
+/* For feature 0x60 the input is the low byte; some monitors fill the high one with noise (as vxm-ddc compares). */
+static bool same_input(int reported, int value) {
+        return value <= 0xff ? (reported & 0xff) == value : reported == value;
+}
 
 enum { VERDICT_OK, VERDICT_WARN, VERDICT_FAIL };
 
@@ -42,11 +50,7 @@ static void check_listed(const Guest *g, const DdcProbe *p, DisplayReport report
                                          vcp_value_format(g->ddc_feature, p->values[i], buf));
 
         if (p->caps_r == -EOPNOTSUPP) {
-                reportf(report, VERDICT_WARN,
-                        g->ddc_feature == VCP_INPUT_SOURCE
-                                ? "some monitors switch with a feature of their own (LG: Feature=0xf4); see the "
-                                  "monitor's documentation"
-                                : NULL,
+                reportf(report, VERDICT_WARN, g->ddc_feature == VCP_INPUT_SOURCE ? LG_HINT : NULL,
                         "monitor input: its capabilities do not list feature 0x%02x, so the switch may not work",
                         g->ddc_feature);
                 return;
@@ -123,7 +127,9 @@ void check_display(const Guest *g, DisplayReport report) {
                 return;
         }
         case DDC_NO_ANSWER:
-                reportf(report, VERDICT_WARN, "enable DDC/CI in the monitor's on-screen menu, and wake it up",
+                reportf(report, VERDICT_WARN,
+                        p.busy ? "see what holds it: lsmod | grep ddcci, fuser -v /dev/i2c-*"
+                               : "enable DDC/CI in the monitor's on-screen menu, and wake it up",
                         "monitor: %s: %s; the input will not be switched", p.display, p.why);
                 return;
         case DDC_TIMEOUT:
@@ -141,13 +147,16 @@ void check_display(const Guest *g, DisplayReport report) {
         reportf(report, VERDICT_OK, NULL, "monitor: %s (Monitor=edid:%.16s names it by its EDID)", p.display,
                 p.edid_hash);
         if (p.current >= 0) {
-                const char *which = p.current == g->host_input    ? " (HostInput=)"
-                                    : p.current == g->guest_input ? " (GuestInput=)"
-                                                                  : "";
+                const char *which = same_input(p.current, g->host_input)    ? " (HostInput=)"
+                                    : same_input(p.current, g->guest_input) ? " (GuestInput=)"
+                                                                            : "";
                 reportf(report, VERDICT_OK, NULL, "monitor input: now %s%s",
                         vcp_value_format(g->ddc_feature, p.current, buf), which);
-        } else
-                reportf(report, VERDICT_WARN, "vxm-ddc then switches without knowing the input before",
+        } else if (p.current_r == -EOPNOTSUPP)
+                reportf(report, VERDICT_WARN, g->ddc_feature == VCP_INPUT_SOURCE ? LG_HINT : NULL,
+                        "monitor input: the monitor says it does not support feature 0x%02x", g->ddc_feature);
+        else
+                reportf(report, VERDICT_WARN, "vxm-ddc switches all the same, but cannot verify the switch",
                         "monitor input: cannot read feature 0x%02x: %s", g->ddc_feature, p.current_error);
         check_listed(g, &p, report);
 }

@@ -613,6 +613,7 @@ static void probe_child(void *shared, void *userdata) {
         ddc_display_edid_hash(d, ret->edid_hash);
         if (d->dispno < 0) {
                 ret->result = DDC_NO_ANSWER;
+                ret->busy = d->busy;
                 display_not_answering(d, "it", ret->why, sizeof ret->why);
                 return;
         }
@@ -631,6 +632,7 @@ static void probe_child(void *shared, void *userdata) {
                 ret->current = v;
         else
                 snprintf(ret->current_error, sizeof ret->current_error, "%s", ddc_strerror(p->b, r));
+        ret->current_r = r < 0 ? r : 0;
 
         _cleanup_free_ uint8_t *values = NULL;
         p->b->error[0] = '\0';

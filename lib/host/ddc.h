@@ -114,9 +114,11 @@ typedef struct DdcProbe {
         char edid_hash[2 * 32 + 1];
         char why[1200];   /* for NO_DISPLAY/NO_ANSWER/TIMEOUT/FAILED: the reason in words */
         bool ambiguous;   /* NO_DISPLAY because Monitor= matches several */
+        bool busy;        /* NO_ANSWER because another driver or program holds it */
         char found[1024]; /* every display found, one "bus:N model:M serial:S edid:HASH" per line */
         int buses;        /* I2C buses looked at, -1 unknown */
         int current;      /* the input now, -1 when it could not be read (current_error) */
+        int current_r;    /* 0, or why it could not be read: -EOPNOTSUPP, ... */
         char current_error[256];
         int caps_r; /* 0: capabilities read; -EOPNOTSUPP: the feature is not listed; <0: caps_error */
         char caps_error[256];

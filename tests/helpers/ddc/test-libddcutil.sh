@@ -420,6 +420,13 @@ case_lg_f4() {
 	says "says it does not support feature 0x60 (some monitors switch inputs with a feature of their own: LG's is 0xf4"
 	monitor_log 5 | grep -q '^set 0x60 0x0011 (unsupported, ignored)' || fail "0x60 was not sent"
 	input_is 5 0xd0
+	check_cli w
+	says "[ warn ] monitor input: the monitor says it does not support feature 0x60"
+	says "-> some monitors switch with a feature of their own (many LG models: Feature=0xf4, with values of their own)"
+	guest_conf w Monitor=model:LG-ULTRA Feature=0xf4 HostInput=0xd0 GuestInput=0x90
+	check_cli w
+	says "[  ok  ] monitor input: now 0x00d0 (HostInput=)"
+	says "[  ok  ] monitor input: feature 0xf4 lists 0x0090, 0x0091, 0x00d0, including HostInput= and GuestInput=: the switch can work"
 }
 
 # Some LG models take 0xf4 only from source address 0x50, which libddcutil 1.4 cannot send: said so.
@@ -482,6 +489,9 @@ case_busy() {
 	says "its DDC/CI address is held by a kernel driver or another program (display busy"
 	received 5
 	input_is 5 0x0f
+	check_cli w
+	says "[ warn ] monitor: VXM-27 serial SN0001 on /dev/i2c-5: it is connected, but its DDC/CI address is held by a kernel driver or another program"
+	says "-> see what holds it: lsmod | grep ddcci, fuser -v /dev/i2c-*"
 }
 
 # A hung bus: every transfer at 0x37 takes 3 s. vxm-ddc gives up at its timeout and exits 0.
