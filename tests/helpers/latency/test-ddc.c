@@ -75,6 +75,23 @@ static void test_crash(DdcBackend *b) {
         is_int(ddc_host(b, "c", &fast, &res), 0, "stop after a crash");
         is_int(res, DDC_SWITCHED, "switched");
         log_is("set 0x60 0x12\n", "to the recorded host input, found by serial");
+
+        /* A damaged record: nothing is sent to the monitor, the user is told. */
+        static const char *const bad[] = {
+                "HOST_INPUT=0x0f\n",
+                "MONITOR=bus:5\nHOST_INPUT=0\n",
+                "MONITOR=bus:5\nHOST_INPUT=0x10000\n",
+                "MONITOR=bus:5\nHOST_INPUT=0x0f\nFEATURE=0x100\n",
+                "MONITOR=bus:5\nHOST_INPUT=0x0f\nFEATURE=input\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                fake_reset("ok");
+                log_clear();
+                put("/run/vxm/.state/ddc/bad", "%s", bad[i]);
+                is_int(ddc_host(b, "bad", &fast, &res), -EBADMSG, "a damaged record is refused");
+                ok(log_has("/run/vxm/.state/ddc/bad is malformed; switch the monitor back by hand."), "  ... said so");
+                log_is("", "  ... nothing sent");
+        }
 }
 
 static void test_unresponsive(DdcBackend *b) {
