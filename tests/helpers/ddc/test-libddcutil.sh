@@ -212,9 +212,9 @@ case_fileio() {
 	input_is 5 0x0f
 }
 
-# The monitor reports the old input for a second while it switches: waited for, then set again, then verified.
+# The monitor reports the old input for 1.5 s while it switches: waited for, then set again, then verified.
 case_slow_switch() {
-	one_monitor switch-ms=1000
+	one_monitor switch-ms=1500
 	guest_conf w Monitor=bus:5 HostInput=DP-1 GuestInput=HDMI-1
 	ddc guest w
 	expect_rc 0
@@ -369,8 +369,8 @@ case_active_input_mute() {
 # An automatic input scan that finds no picture goes back after a moment, every time: retried, then reported. (Real
 # monitors take seconds; the input must hold longer than that to count.)
 case_reverts() {
-	export SETTLE_MS=1500
-	one_monitor revert-ms=800
+	export SETTLE_MS=2000
+	one_monitor revert-ms=1200
 	guest_conf w Monitor=bus:5 HostInput=DP-1 GuestInput=HDMI-1
 	ddc guest w
 	expect_rc 0
@@ -379,7 +379,7 @@ case_reverts() {
 	says "turn it off in the monitor's menu"
 	received 5 "set 0x60 0x0011" "set 0x60 0x0011" "set 0x60 0x0011"
 	input_is 5 0x0f
-	within 10000
+	within 11000
 	ddc host w
 	says "it reports DP-1 (0x0f)."
 	no_record w
@@ -387,8 +387,8 @@ case_reverts() {
 
 # ... once (the guest's GPU had no picture yet): the next attempt sticks.
 case_reverts_once() {
-	export SETTLE_MS=1500
-	one_monitor revert-ms=800 revert-times=1
+	export SETTLE_MS=2000
+	one_monitor revert-ms=1200 revert-times=1
 	guest_conf w Monitor=bus:5 HostInput=DP-1 GuestInput=HDMI-1
 	ddc guest w
 	says "Attempt 1/3: VXM-27 serial SN0001 on /dev/i2c-5 switched to HDMI-1 (0x11), then went back to DP-1 (0x0f)"
