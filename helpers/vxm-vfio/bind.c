@@ -203,6 +203,9 @@ static int restore_driver(VfioTarget *t, const VfioRecord *rec) {
                 return log_error_errno(r, "Failed to read the driver of %s: %m", t->label);
         /* Only vfio-pci is ours to unbind; any other driver was there before us or bound by someone else. */
         if (streq_null(cur, "vfio-pci")) {
+                r = vfio_check_vfio_holders(t, rec->group, VFIO_HOLDER_WAIT_MS);
+                if (r < 0)
+                        return r;
                 r = pci_device_unbind(bdf, "vfio-pci");
                 if (r < 0)
                         return log_error_errno(r, "Failed to unbind %s from vfio-pci: %m", t->label);
@@ -245,6 +248,8 @@ int vfio_unbind(VfioTarget *t) {
 
         if (rec.bound_by_vxm) {
                 r = restore_driver(t, &rec);
+                if (r == -EBUSY)
+                        return r; /* still held through VFIO: the check said who, and what to do */
                 if (r < 0) {
                         _cleanup_free_ char *now = NULL;
                         (void) pci_device_get_driver(t->bdf, &now);

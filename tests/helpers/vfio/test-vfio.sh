@@ -367,15 +367,21 @@ at_point() {
 	if [ "$3" = yes ]; then expect_record $GPU DRIVER=bochs-drm; else expect_no_record $GPU; fi
 }
 
-# Every stop-point of both directions: the state each leaves, and the unbind that ExecStopPost= runs then puts the
-# (fake) host back exactly as it was: every path, mode, owner, link and content.
-case_killed_at_stop_points() {
+# two_gpus_before: the fake host with both GPUs and a guest for the second one, as it is before a guest's first
+# start ($T/before): the record directory, once made, stays
+two_gpus_before() {
 	need_root
 	fake_two_gpus "$R"
 	fake_guest win nobody 01:00.0 01:00.1
-	vfio bind $GPU # the record directory, once made, stays: part of "before"
+	vfio bind $GPU
 	vfio unbind $GPU
 	snapshot "$T/before"
+}
+
+# Every stop-point of both directions: the state each leaves, and the unbind that ExecStopPost= runs then puts the
+# (fake) host back exactly as it was: every path, mode, owner, link and content.
+case_killed_at_stop_points() {
+	two_gpus_before
 	local p
 	for p in "override bochs-drm vfio-pci" "unbind none vfio-pci" "probe vfio-pci vfio-pci"; do
 		# shellcheck disable=SC2086 # "point driver override" on purpose
@@ -447,6 +453,40 @@ case_held_open() {
 		vfio bind 01:00.0
 		expect_rc 0
 	fi
+}
+
+# A process still has the device open through VFIO when the guest stops (a QEMU that did not exit): the kernel's
+# unbind from vfio-pci would block until it lets go, so unbind refuses after a short wait, names it, keeps the
+# record, and a later unbind finishes the job.
+case_unbind_held_through_vfio() {
+	two_gpus_before
+	vfio bind $GPU
+	expect_rc 0
+	sleep 300 3<"$R/dev/vfio/1" &
+	holder=$!
+	for _ in $(seq 50); do
+		[ "$(readlink "/proc/$holder/fd/3" 2>/dev/null)" = "$R/dev/vfio/1" ] && break
+		sleep 0.05
+	done
+	local t0=$SECONDS
+	: >"$T/mock.log"
+	vfio unbind $GPU
+	expect_rc 1
+	[ $((SECONDS - t0)) -le 10 ] || fail "unbind took $((SECONDS - t0)) s"
+	ok "unbind gave up after $((SECONDS - t0)) s"
+	expect_out "is still in use through VFIO"
+	expect_out "pid $holder \(sleep\) has /dev/vfio/1 open"
+	expect_driver $GPU vfio-pci
+	expect_record $GPU DRIVER=bochs-drm
+	grep -q "^unbind $GPU vfio-pci" "$T/mock.log" && fail "the kernel was asked to unbind"
+	ok "the kernel was not asked to unbind"
+	kill $holder
+	wait $holder 2>/dev/null || true
+	holder=
+	vfio unbind $GPU
+	expect_rc 0
+	expect_out "is back on bochs-drm"
+	expect_unchanged
 }
 
 case_two_guests() {
