@@ -126,17 +126,9 @@ static void sleep_ms(unsigned ms) {
 
 /* Held for the whole read-decide-write sequence; released when the fd closes (also when we are killed). */
 static int take_lock(void) {
-        int r = root_mkdir_p("/run/vxm/.state", 0755);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create /run/vxm/.state: %m");
-        int fd = root_open(HUGEPAGES_LOCK, O_RDWR | O_CREAT | O_NOCTTY, 0600);
+        int fd = state_file_lock(RECORD_KIND);
         if (fd < 0)
-                return log_error_errno(fd, "Failed to open %s: %m", HUGEPAGES_LOCK);
-        if (flock(fd, LOCK_EX) < 0) {
-                r = -errno;
-                close(fd);
-                return log_error_errno(r, "Failed to lock %s: %m", HUGEPAGES_LOCK);
-        }
+                return log_error_errno(fd, "Failed to lock %s: %m", HUGEPAGES_LOCK);
         return fd;
 }
 

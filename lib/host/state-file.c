@@ -3,10 +3,13 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "basic/macro.h"
 #include "basic/root-path.h"
@@ -16,6 +19,23 @@
  * runtime directories are elsewhere (/run/vxm/guests/NAME), so a guest's user can never own one of them. */
 char *state_file_dir(const char *kind) {
         return xasprintf("/run/vxm/.state/%s", kind);
+}
+
+int state_file_lock(const char *kind) {
+        int r = root_mkdir_p("/run/vxm/.state", 0755);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = xasprintf("/run/vxm/.state/%s.lock", kind);
+        int fd = root_open(path, O_RDWR | O_CREAT | O_NOCTTY | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return fd;
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR) {
+                        r = -errno;
+                        close(fd);
+                        return r;
+                }
+        return fd;
 }
 
 char *state_file_path(const char *kind, const char *name) {

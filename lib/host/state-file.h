@@ -22,6 +22,10 @@ typedef struct StateFile {
 char *state_file_path(const char *kind, const char *name);
 /* Directory holding all records of KIND (to look at other guests' records). */
 char *state_file_dir(const char *kind);
+/* An exclusive lock on /run/vxm/.state/KIND.lock, held for a read-decide-write sequence over the records of KIND that
+ * two helpers may run at once (two guests started together); released when the fd is closed, also when the holder
+ * is killed. Waits for it. Returns the fd or -errno. */
+int state_file_lock(const char *kind);
 
 StateFile *state_file_new(void);
 StateFile *state_file_free(StateFile *s);

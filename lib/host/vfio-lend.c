@@ -76,13 +76,48 @@ static void prefix(size_t i, char buf[static 32]) {
         snprintf(buf, 32, "NODE%zu_", i);
 }
 
+static int give_back_locked(const char *name);
+
+static bool record_lends_node(const StateFile *s, const void *node) {
+        uint64_t n;
+        if (state_file_get_u64(s, "NODES", &n) < 0)
+                return false;
+        for (uint64_t i = 0; i < n; i++) {
+                char key[48];
+                snprintf(key, sizeof key, "NODE%" PRIu64 "_PATH", i);
+                const char *path = state_file_get(s, key);
+                if (path && strcmp(path, node) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Two guests that list the same device never run together, but both can be started at once: the group can be lent
+ * to one of them only. Otherwise the second would record the first one's entry as the node's original state, and
+ * giving back in the other order would leave an entry behind, or take the first guest's away. */
+static int refuse_lent_to_other(const Guest *g, char *const *nodes) {
+        for (char *const *node = nodes; node && *node; node++) {
+                _cleanup_free_ char *other = state_file_find_other(RECORD_KIND, g->name, record_lends_node, *node);
+                if (other)
+                        return log_error_errno(EBUSY,
+                                               "%s is lent to guest %s, which uses the same IOMMU group: guest %s "
+                                               "cannot have it at the same time. Stop guest %s first. (If it is not "
+                                               "running, \"vxm-guest devices-down %s\" gives the node back.)",
+                                               *node, other, g->name, other, other);
+        }
+        return 0;
+}
+
 int vfio_lend(const Guest *g) {
         if (g->n_devices == 0)
                 return 0;
         _cleanup_free_ char *rec = state_file_path(RECORD_KIND, g->name);
+        _cleanup_close_ int lock = state_file_lock(RECORD_KIND);
+        if (lock < 0)
+                return log_error_errno(lock, "Failed to lock the records of " RECORD_KIND ": %m");
         if (root_exists(rec)) {
                 log_info("Found the VFIO record of an earlier run of guest %s; giving its nodes back first.", g->name);
-                int r = vfio_give_back(g->name);
+                int r = give_back_locked(g->name);
                 if (r < 0)
                         return r;
         }
@@ -93,6 +128,9 @@ int vfio_lend(const Guest *g) {
                 return r;
         _cleanup_strv_free_ char **nodes = NULL;
         r = group_nodes(g, &nodes);
+        if (r < 0)
+                return r;
+        r = refuse_lent_to_other(g, nodes);
         if (r < 0)
                 return r;
         size_t n = strv_length(nodes);
@@ -120,7 +158,7 @@ int vfio_lend(const Guest *g) {
                 r = node_lend_grant(fds[i], &uid, 1);
                 if (r < 0) {
                         log_error_errno(r, "Failed to lend %s to user %s: %m", nodes[i], g->user);
-                        (void) vfio_give_back(g->name);
+                        (void) give_back_locked(g->name);
                 } else
                         log_info("Lent %s to user %s (ACL) for guest %s.", nodes[i], g->user, g->name);
         }
@@ -130,7 +168,7 @@ int vfio_lend(const Guest *g) {
         return r < 0 ? r : 0;
 }
 
-int vfio_give_back(const char *name) {
+static int give_back_locked(const char *name) {
         _cleanup_free_ char *rec = state_file_path(RECORD_KIND, name);
         _cleanup_state_file_free_ StateFile *s = NULL;
         uint64_t n;
@@ -158,4 +196,11 @@ int vfio_give_back(const char *name) {
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", rec);
         return 0;
+}
+
+int vfio_give_back(const char *name) {
+        _cleanup_close_ int lock = state_file_lock(RECORD_KIND);
+        if (lock < 0)
+                return log_error_errno(lock, "Failed to lock the records of " RECORD_KIND ": %m");
+        return give_back_locked(name);
 }

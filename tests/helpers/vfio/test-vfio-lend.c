@@ -4,6 +4,7 @@
  * (entries added meanwhile removed), per guest (two guests of one device, two users), refusals that change nothing.
  */
 #include <pwd.h>
+#include <string.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
@@ -80,8 +81,24 @@ int main(void) {
         is_int(acl_get_user_perm("/dev/vfio/7", daemon_uid), 6, "rw- for guest b's user");
         is_int(acl_get_user_perm("/dev/vfio/7", nobody), -ENODATA, "nothing for guest a's user");
         is_int(vfio_lend(b), 0, "lend again (restart after a crash): given back first, lent again");
+
+        /* both started at once: while b has the group, a is refused and nothing changes */
+        size_t n_lent = acl_bytes("/dev/vfio/7", buf, sizeof buf);
+        char lent[512];
+        memcpy(lent, buf, n_lent);
+        log_clear();
+        is_int(vfio_lend(a), -EBUSY, "guest a is refused while guest b has the group");
+        ok(log_has("/dev/vfio/7 is lent to guest b, which uses the same IOMMU group"), "says who has it");
+        ok(!root_exists("/run/vxm/.state/vfio-lend/a"), "no record for a");
+        ok(acl_bytes("/dev/vfio/7", buf, sizeof buf) == n_lent && memcmp(buf, lent, n_lent) == 0,
+           "the ACL is as b left it");
+        is_int(vfio_give_back("a"), 0, "giving back for a (its unit stops) does nothing");
+        is_int(acl_get_user_perm("/dev/vfio/7", daemon_uid), 6, "b keeps rw-");
+
         is_int(vfio_give_back("b"), 0, "give back");
         is_u64(acl_bytes("/dev/vfio/7", buf, sizeof buf), 0, "no ACL left");
+        is_int(vfio_lend(a), 0, "then a may have it");
+        is_int(vfio_give_back("a"), 0, "and give it back");
 
         /* refusals change nothing */
         _cleanup_guest_free_ Guest *c = guest("c", "vxmnosuchuser");
