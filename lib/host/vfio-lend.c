@@ -12,6 +12,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/stop-point.h"
 #include "basic/strv.h"
 #include "host/node-lend.h"
 #include "host/pci-sysfs.h"
@@ -154,6 +155,8 @@ int vfio_lend(const Guest *g) {
         }
         if (r >= 0 && (r = state_file_save(rec, s)) < 0)
                 log_error_errno(r, "Failed to write %s: %m", rec);
+        if (r >= 0)
+                stop_point("devices-up:recorded");
         for (size_t i = 0; i < n && r >= 0; i++) {
                 r = node_lend_grant(fds[i], &uid, 1);
                 if (r < 0) {
@@ -192,6 +195,7 @@ static int give_back_locked(const char *name) {
         }
         if (ret < 0)
                 return ret; /* keep the record: stopping again retries */
+        stop_point("devices-down:returned");
         r = state_file_remove(rec);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", rec);
