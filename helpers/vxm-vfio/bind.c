@@ -14,6 +14,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "host/vfio-node.h"
 #include "host/vfio-record.h"
 #include "vxm-vfio.h"
 
@@ -59,46 +60,35 @@ static int load_vfio_pci(void) {
         return 0;
 }
 
-/* udev applies its permissions to a new /dev/vfio/N after the kernel made it; changing the owner before udev is done
- * would be undone. udev has finished with a device node once its database entry exists. */
-static void wait_for_udev(const char *node) {
-        struct stat st;
-        if (!root_exists("/run/udev/control") || root_stat(node, &st) < 0 || !S_ISCHR(st.st_mode))
-                return;
-        _cleanup_free_ char *db = xasprintf("/run/udev/data/c%u:%u", major(st.st_rdev), minor(st.st_rdev));
-        if (pci_wait_path(db, true, VFIO_WAIT_MS) < 0)
-                log_warning("udev did not finish with %s within %d s, setting its owner anyway.", node,
-                            VFIO_WAIT_MS / 1000);
-}
-
 /* Gives the guest's user the group node, recording the owner before. */
 static int grant_access(VfioTarget *t, VfioRecord *rec, const VfioAccess *access, const char *node) {
         if (!access->change)
                 return 0;
-        wait_for_udev(node);
+        vfio_node_wait_udev(node);
 
-        struct stat st;
-        int r = root_stat(node, &st);
+        VfioNodeOwner before;
+        int r = vfio_node_get_owner(node, &before);
         if (r < 0)
                 return log_error_errno(r, "Failed to stat %s: %m", node);
-        gid_t gid = access->gid == (gid_t) -1 ? st.st_gid : access->gid;
-        mode_t mode = access->mode;
-        if (st.st_uid == access->uid && st.st_gid == gid && (st.st_mode & 07777) == mode)
+        VfioNodeOwner want = { .uid = access->uid,
+                               .gid = access->gid == (gid_t) -1 ? before.gid : access->gid,
+                               .mode = access->mode };
+        if (vfio_node_owner_equal(&before, &want))
                 return 0;
 
         if (!rec->node_changed) {
                 rec->node_changed = true;
-                rec->node_uid = st.st_uid;
-                rec->node_gid = st.st_gid;
-                rec->node_mode = st.st_mode & 07777;
+                rec->node_uid = before.uid;
+                rec->node_gid = before.gid;
+                rec->node_mode = before.mode;
                 r = vfio_record_write(t->bdf, rec);
                 if (r < 0)
                         return log_error_errno(r, "Failed to update the record in " VFIO_RECORD_DIR "/%s: %m", t->bdf);
         }
-        _cleanup_free_ char *p = root_path(node);
-        if (chown(p, access->uid, gid) < 0 || chmod(p, mode) < 0)
-                return log_error_errno(errno, "Failed to give %s to %s: %m", node, access->who);
-        log_info("%s: %s now belongs to %s (mode %04o).", t->label, node, access->who, (unsigned) mode);
+        r = vfio_node_set_owner(node, &want);
+        if (r < 0)
+                return log_error_errno(r, "Failed to give %s to %s: %m", node, access->who);
+        log_info("%s: %s now belongs to %s (mode %04o).", t->label, node, access->who, (unsigned) want.mode);
         return 0;
 }
 
@@ -107,12 +97,14 @@ static int grant_access(VfioTarget *t, VfioRecord *rec, const VfioAccess *access
 static void restore_access(VfioTarget *t, const VfioRecord *rec) {
         if (!rec->node_changed || rec->group < 0)
                 return;
-        _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", rec->group), *p = root_path(node);
+        _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", rec->group);
         if (!root_exists(node))
                 return;
-        if (chown(p, rec->node_uid, rec->node_gid) < 0 || chmod(p, rec->node_mode) < 0)
-                log_warning_errno(errno, "Failed to give %s back to %u:%u, ignoring: %m", node,
-                                  (unsigned) rec->node_uid, (unsigned) rec->node_gid);
+        VfioNodeOwner o = { .uid = rec->node_uid, .gid = rec->node_gid, .mode = rec->node_mode };
+        int r = vfio_node_set_owner(node, &o);
+        if (r < 0)
+                log_warning_errno(r, "Failed to give %s back to %u:%u, ignoring: %m", node, (unsigned) rec->node_uid,
+                                  (unsigned) rec->node_gid);
 }
 
 static int move_to_vfio(VfioTarget *t, const char *node) {
