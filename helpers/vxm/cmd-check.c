@@ -19,6 +19,7 @@
 #include "basic/root-path.h"
 #include "basic/strv.h"
 #include "host/vfio-check.h"
+#include "check-shared.h"
 #include "commands.h"
 
 typedef enum Verdict {
@@ -244,6 +245,11 @@ static void check_files(const Guest *g) {
                 report(FAIL, "apt-get install qemu-system-x86", "QEMU: qemu-system-x86_64 is not installed");
 }
 
+/* The findings of check-shared.c go through report() like every other. */
+static void report_shared(CheckVerdict v, const char *hint, const char *text) {
+        report(v == CHECK_FAIL ? FAIL : v == CHECK_WARN ? WARN : OK, hint, "%s", text);
+}
+
 static void check_guest(const Guest *g) {
         printf("\nGuest %s (%s)\n", g->name, g->path);
 
@@ -261,7 +267,8 @@ static void check_guest(const Guest *g) {
 
         for (size_t i = 0; i < g->n_devices; i++)
                 check_device(g, &g->devices[i]);
-        if (g->n_devices == 0)
+        check_shared_devices(g, report_shared);
+        if (g->n_devices + g->n_vfs + g->n_mdevs == 0)
                 report(WARN, "add Device= lines to [PCI] to pass a GPU through", "PCI: no devices to pass through");
 
         _cleanup_firmware_free_ Firmware *fw = NULL;

@@ -13,6 +13,7 @@
 #include "basic/strv.h"
 #include "host/vfio-check.h"
 #include "commands.h"
+#include "gpus-shared.h"
 
 typedef struct Gpu {
         const PciDevice *dev;
@@ -107,6 +108,7 @@ static void print_text(const Gpu *g) {
                                pci_device_is_pci_bridge(m) ? " (bridge, stays)" : "");
                 }
         }
+        gpus_print_sharing(d);
         if (!g->why) {
                 printf("    vxm:         can pass through; list in the guest's [PCI] section:");
                 for (size_t i = 0; g->take[i]; i++)
@@ -182,7 +184,9 @@ static void print_json(const Gpu *g, bool first) {
                 json_string(g->why[i]);
                 putchar('}');
         }
-        fputs("]}", stdout);
+        putchar(']');
+        gpus_json_sharing(d);
+        putchar('}');
 }
 
 static void help(void) {
@@ -251,9 +255,12 @@ int cmd_gpus(int argc, char *argv[]) {
                 n++;
         }
         if (json)
-                printf("%s]}\n", n ? "\n" : "");
+                printf("%s]", n ? "\n" : "");
         else if (n == 0)
                 printf("No display controller found in /sys/bus/pci/devices.\n");
+        gpus_print_other_shareable(all, json);
+        if (json)
+                printf("}\n");
         pci_names_done();
         return 0;
 }

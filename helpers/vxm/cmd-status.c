@@ -13,6 +13,7 @@
 #include "host/state-file.h"
 #include "basic/strv.h"
 #include "commands.h"
+#include "status.h"
 
 static void bus_unrefp(sd_bus **b) {
         sd_bus_unref(*b);
@@ -44,13 +45,13 @@ static char *unit_state(sd_bus *bus, const char *unit) {
         return state ? state : xstrdup("unknown");
 }
 
-static void print_unit(sd_bus *bus, const char *unit, const char *what) {
+void print_unit(sd_bus *bus, const char *unit, const char *what) {
         _cleanup_free_ char *state = unit_state(bus, unit);
         printf("  %-42s %-12s %s\n", unit, state, what);
 }
 
 /* One record: what a step changed on the host and will undo, as the step wrote it (comments left out). */
-static bool print_record(const char *kind, const char *name, bool first) {
+bool print_record(const char *kind, const char *name, bool first) {
         _cleanup_free_ char *path = state_file_path(kind, name), *text = NULL;
         if (root_read_file(path, &text, NULL) < 0)
                 return first;
@@ -74,6 +75,7 @@ static void print_records(const Guest *g) {
         }
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
                 first = print_record(kinds[i], g->name, first);
+        first = status_shared_records(g, first);
         if (first)
                 printf("\n  Host changes recorded: none\n");
 }
@@ -111,6 +113,7 @@ static void status_one(sd_bus *bus, const Guest *g) {
                         _cleanup_free_ char *u = xasprintf("%s@%s.service", steps[i].template, g->name);
                         print_unit(bus, u, steps[i].what);
                 }
+        status_shared_units(bus, g);
         print_records(g);
         printf("\n  Logs: journalctl VXM_GUEST=%s, or journalctl -u 'vxm-*@%s*'\n", g->name, g->name);
 }

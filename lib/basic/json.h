@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* A small strict JSON (RFC 8259) reader for what vxm reads: QEMU firmware descriptors and QMP messages. Values are
  * immutable trees; strings are NUL-terminated UTF-8 (an embedded \u0000 is refused, so C strings stay honest). */
@@ -60,3 +61,6 @@ bool json_array_has_string(const JsonValue *array, const char *s);
 
 /* Compact serialisation (for messages and tests); strings escaped per RFC 8259. malloc'd. */
 char *json_format(const JsonValue *v);
+
+/* Writes s to f as a JSON string (quoted, escaped per RFC 8259); NULL as null. For programs that print JSON. */
+void json_write_string(FILE *f, const char *s);

@@ -207,3 +207,22 @@ int vf_alloc_take(const SriovPf *pf, const VfRequest *req, PciAddress *ret, char
                 return log_error_errno(lock, "Failed to take the lock /run/vxm/.state/vf/.lock: %m");
         return choose(pf, req, ret, ret_why);
 }
+
+size_t vf_alloc_count_free(const SriovPf *pf, const VfRequest *req, char **ret_taken) {
+        size_t n = 0;
+        _cleanup_free_ char *taken = xstrdup("");
+        for (size_t i = 0; i < pf->n_vfs; i++) {
+                char vf[PCI_ADDRESS_STRLEN];
+                _cleanup_free_ char *why = NULL;
+                if (vf_state(pci_address_format(&pf->vfs[i], vf), req, &why) != VF_TAKEN) {
+                        n++;
+                        continue;
+                }
+                char *t = xasprintf("%s%s%s", taken, *taken ? ", " : "", why);
+                free(taken);
+                taken = t;
+        }
+        if (ret_taken)
+                *ret_taken = TAKE_PTR(taken);
+        return n;
+}

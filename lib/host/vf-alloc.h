@@ -60,3 +60,7 @@ typedef struct VfRequest {
  * then one from a stale hold, then one a host driver has but does not use), its record written before returning.
  * 0 and *ret on success; -ENOSPC when every VF is taken, with *ret_why naming who holds each; -errno else (logged). */
 int vf_alloc_take(const SriovPf *pf, const VfRequest *req, PciAddress *ret, char **ret_why);
+
+/* For reports (vxm check), without the lock: how many VFs of pf this line could take now (free, stale, or its own),
+ * and *ret_taken (when not NULL) says who holds the others, as in vf_alloc_take()'s refusal. */
+size_t vf_alloc_count_free(const SriovPf *pf, const VfRequest *req, char **ret_taken);

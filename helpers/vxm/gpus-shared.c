@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vxm gpus: SR-IOV and mediated devices, per device, from the same probes vxm-sriov, vxm-vf and vxm-mdev use. */
+#include <stdio.h>
+#include <string.h>
+
+#include "basic/json.h"
+#include "basic/macro.h"
+#include "basic/root-path.h"
+#include "basic/strv.h"
+#include "host/mdev.h"
+#include "host/numa-node.h"
+#include "host/pci-names.h"
+#include "host/sriov.h"
+#include "host/vf-alloc.h"
+#include "gpus-shared.h"
+
+typedef struct Sharing {
+        SriovPf *pf;      /* NULL when the device could not be read */
+        MdevParent *mdev; /* NULL: offers no mediated devices */
+        int numa_node;
+} Sharing;
+
+static void sharing_load(const char *bdf, Sharing *s) {
+        PciAddress a;
+        *s = (Sharing){ .numa_node = -1 };
+        if (pci_address_parse(bdf, &a, NULL) >= 0 && sriov_pf_load(&a, &s->pf) >= 0)
+                s->numa_node = s->pf->numa_node;
+        if (mdev_parent_load(bdf, &s->mdev) < 0)
+                s->mdev = NULL;
+}
+
+static void sharing_done(Sharing *s) {
+        sriov_pf_free(s->pf);
+        mdev_parent_free(s->mdev);
+}
+
+/* Who has a VF: the guest whose hold names it, else its driver. */
+static void vf_holder(const char *vf, char **ret_guest, char **ret_driver) {
+        VfHold h;
+        *ret_guest = NULL;
+        if (vf_hold_read(vf, &h) >= 0) {
+                *ret_guest = xstrdup(h.owner);
+                vf_hold_done(&h);
+        }
+        if (pci_device_get_driver(vf, ret_driver) < 0)
+                *ret_driver = NULL;
+}
+
+static void print_sriov(const SriovPf *pf) {
+        if (!pf->capable) {
+                printf("    SR-IOV:      no\n");
+                return;
+        }
+        printf("    SR-IOV:      %u of %u virtual functions enabled (sriov_numvfs); new VFs get host drivers: %s\n",
+               pf->numvfs, pf->totalvfs,
+               pf->autoprobe == 0   ? "no"
+               : pf->autoprobe == 1 ? "yes"
+                                    : "?");
+        for (size_t i = 0; i < pf->n_vfs; i++) {
+                char vf[PCI_ADDRESS_STRLEN];
+                _cleanup_free_ char *guest = NULL, *driver = NULL;
+                vf_holder(pci_address_format(&pf->vfs[i], vf), &guest, &driver);
+                if (guest)
+                        printf("      %s held by guest %s (%s)\n", vf, guest, driver ?: "no driver");
+                else if (driver && strcmp(driver, "vfio-pci") == 0)
+                        printf("      %s on vfio-pci, not by a VirtualFunction= line (Device=, or another VM)\n", vf);
+                else
+                        printf("      %s free (%s)\n", vf, driver ?: "no driver");
+        }
+}
+
+static void print_mdev(const MdevParent *p) {
+        if (!p || p->n_types == 0) {
+                printf("    mdev types:  none\n");
+                return;
+        }
+        printf("    mdev types:\n");
+        for (size_t i = 0; i < p->n_types; i++) {
+                const MdevType *t = &p->types[i];
+                printf("      %s: %u available, %zu in use%s%s%s\n", t->id, t->available, strv_length(t->devices),
+                       t->description ? " (" : "", t->description ?: "", t->description ? ")" : "");
+        }
+}
+
+void gpus_print_sharing(const PciDevice *d) {
+        Sharing s;
+        sharing_load(d->bdf, &s);
+        if (s.numa_node >= 0)
+                printf("    NUMA node:   %d\n", s.numa_node);
+        else
+                printf("    NUMA node:   unknown\n");
+        if (s.pf)
+                print_sriov(s.pf);
+        print_mdev(s.mdev);
+        sharing_done(&s);
+}
+
+static void json_sriov(const SriovPf *pf) {
+        if (!pf || !pf->capable) {
+                fputs("null", stdout);
+                return;
+        }
+        printf("{\"totalvfs\":%u,\"numvfs\":%u,\"autoprobe\":%s,\"vfs\":[", pf->totalvfs, pf->numvfs,
+               pf->autoprobe == 0   ? "false"
+               : pf->autoprobe == 1 ? "true"
+                                    : "null");
+        for (size_t i = 0; i < pf->n_vfs; i++) {
+                char vf[PCI_ADDRESS_STRLEN];
+                _cleanup_free_ char *guest = NULL, *driver = NULL;
+                vf_holder(pci_address_format(&pf->vfs[i], vf), &guest, &driver);
+                printf("%s{\"address\":\"%s\",\"driver\":", i ? "," : "", vf);
+                json_write_string(stdout, driver);
+                fputs(",\"guest\":", stdout);
+                json_write_string(stdout, guest);
+                putchar('}');
+        }
+        fputs("]}", stdout);
+}
+
+static void json_mdev_types(const MdevParent *p) {
+        putchar('[');
+        for (size_t i = 0; p && i < p->n_types; i++) {
+                const MdevType *t = &p->types[i];
+                fputs(i ? ",{\"type\":" : "{\"type\":", stdout);
+                json_write_string(stdout, t->id);
+                fputs(",\"name\":", stdout);
+                json_write_string(stdout, t->name);
+                fputs(",\"description\":", stdout);
+                json_write_string(stdout, t->description);
+                fputs(",\"device_api\":", stdout);
+                json_write_string(stdout, t->device_api);
+                printf(",\"available_instances\":%u,\"devices\":[", t->available);
+                for (size_t j = 0; t->devices && t->devices[j]; j++) {
+                        fputs(j ? "," : "", stdout);
+                        json_write_string(stdout, t->devices[j]);
+                }
+                fputs("]}", stdout);
+        }
+        putchar(']');
+}
+
+static void json_members(const Sharing *s) {
+        if (s->numa_node >= 0)
+                printf(",\"numa_node\":%d,\"sriov\":", s->numa_node);
+        else
+                fputs(",\"numa_node\":null,\"sriov\":", stdout);
+        json_sriov(s->pf);
+        fputs(",\"mdev_types\":", stdout);
+        json_mdev_types(s->mdev);
+}
+
+void gpus_json_sharing(const PciDevice *d) {
+        Sharing s;
+        sharing_load(d->bdf, &s);
+        json_members(&s);
+        sharing_done(&s);
+}
+
+/* Not a GPU, but shareable: an SR-IOV PF, or an mdev parent. */
+static bool other_shareable(const PciDevice *d) {
+        if (pci_device_is_display(d))
+                return false;
+        _cleanup_free_ char *p = xasprintf("/sys/bus/pci/devices/%s/sriov_totalvfs", d->bdf),
+                            *m = xasprintf("/sys/class/mdev_bus/%s", d->bdf);
+        return root_exists(p) || root_exists(m);
+}
+
+void gpus_print_other_shareable(PciDevice *const *all, bool json) {
+        _cleanup_mdev_parents_free_ MdevParent **parents = NULL;
+        (void) mdev_parents_load_all(&parents);
+        size_t n = 0;
+
+        if (json)
+                fputs(",\"shareable\":[", stdout);
+        for (size_t i = 0; all && all[i]; i++) {
+                if (!other_shareable(all[i]))
+                        continue;
+                Sharing s;
+                sharing_load(all[i]->bdf, &s);
+                if (json) {
+                        fputs(n ? ",\n    {\"address\":" : "\n    {\"address\":", stdout);
+                        json_write_string(stdout, all[i]->bdf);
+                        fputs(",\"name\":", stdout);
+                        json_write_string(stdout, all[i]->name);
+                        fputs(",\"driver\":", stdout);
+                        json_write_string(stdout, all[i]->driver);
+                        json_members(&s);
+                        putchar('}');
+                } else {
+                        printf("%s%s %s\n    driver:      %s\n", n ? "\n" : "\nOther devices guests can share:\n\n",
+                               all[i]->bdf, all[i]->name, all[i]->driver ?: "none");
+                        gpus_print_sharing(all[i]);
+                }
+                sharing_done(&s);
+                n++;
+        }
+        /* Parents that are no PCI device at all (the kernel's sample drivers, some vendors' virtual parents). */
+        for (size_t i = 0; parents && parents[i]; i++) {
+                PciAddress a;
+                if (pci_address_parse(parents[i]->name, &a, NULL) == 0)
+                        continue;
+                if (json) {
+                        fputs(n ? ",\n    {\"address\":null,\"name\":" : "\n    {\"address\":null,\"name\":", stdout);
+                        json_write_string(stdout, parents[i]->name);
+                        fputs(",\"driver\":null,\"numa_node\":null,\"sriov\":null,\"mdev_types\":", stdout);
+                        json_mdev_types(parents[i]);
+                        putchar('}');
+                } else {
+                        printf("%s%s (a virtual mdev parent: Mdev=%s,type=...)\n",
+                               n ? "\n" : "\nOther devices guests can share:\n\n", parents[i]->name, parents[i]->name);
+                        print_mdev(parents[i]);
+                }
+                n++;
+        }
+        if (json)
+                fputs(n ? "\n]" : "]", stdout);
+}
