@@ -5,11 +5,13 @@
  * stop. An mdev that exists already with that UUID (mdevctl, by hand) is used and left in place. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "basic/log.h"
 #include "basic/macro.h"
+#include "basic/parse-util.h"
 #include "basic/root-path.h"
 #include "config/config.h"
 #include "config/helper-cli.h"
@@ -248,6 +250,15 @@ static int create(const char *name) {
         return 0;
 }
 
+/* The tests (under $VXM_ROOT only) shorten the wait with $VXM_MDEV_REMOVE_TIMEOUT_MS. */
+static unsigned remove_timeout_ms(void) {
+        const char *e = getenv("VXM_MDEV_REMOVE_TIMEOUT_MS");
+        unsigned long v;
+        if (*root_prefix() && e && parse_unsigned(e, MDEV_REMOVE_TIMEOUT_MS, &v) >= 0)
+                return (unsigned) v;
+        return MDEV_REMOVE_TIMEOUT_MS;
+}
+
 static int remove_one(const char *name, MdevRecord *rec) {
         if (rec->node_changed && rec->group >= 0) {
                 _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", rec->group);
@@ -260,12 +271,13 @@ static int remove_one(const char *name, MdevRecord *rec) {
                 return mdev_record_remove(rec->uuid);
         }
         if (mdev_exists(rec->uuid)) {
-                int r = mdev_remove(rec->uuid, MDEV_REMOVE_TIMEOUT_MS);
+                unsigned timeout = remove_timeout_ms();
+                int r = mdev_remove(rec->uuid, timeout);
                 if (r == -ETIMEDOUT)
                         return log_error_errno(r,
-                                               "mdev %s is still in use %d s after its guest stopped; it goes once "
+                                               "mdev %s is still in use %.1f s after its guest stopped; it goes once "
                                                "that user lets go (see lsof /dev/vfio/%d). Keeping its record.",
-                                               rec->uuid, MDEV_REMOVE_TIMEOUT_MS / 1000, rec->group);
+                                               rec->uuid, timeout / 1000.0, rec->group);
                 if (r < 0)
                         return log_error_errno(r, "Failed to remove mdev %s: %m. Keeping its record.", rec->uuid);
                 log_notice("Removed mdev %s (%s on %s).", rec->uuid, rec->type, rec->parent);

@@ -49,13 +49,23 @@ static void check_vf_line(const Guest *g, size_t index, Guest **all, CheckReport
         }
         /* vxm-sriov enables the largest vfs= of all the guests that share the PF. */
         unsigned want = 0;
+        const ConfigSource *src = NULL;
         for (size_t i = 0; all[i]; i++) {
-                unsigned n = guest_vfs_wanted(all[i], &l->pf, NULL);
-                want = n > want ? n : want;
+                const ConfigSource *s = NULL;
+                unsigned n = guest_vfs_wanted(all[i], &l->pf, &s);
+                if (n > want) {
+                        want = n;
+                        src = s;
+                }
         }
         _cleanup_free_ char *why = sriov_pf_problem(pf, want);
         if (why) {
-                report(CHECK_FAIL, fix, why);
+                _cleanup_free_ char *vfs_fix =
+                        src && want > pf->totalvfs
+                                ? xasprintf("fix vfs= at %s:%u (the largest vfs= of the guests that share %s)",
+                                            src->file, src->line, bdf)
+                                : NULL;
+                reportf(report, CHECK_FAIL, vfs_fix ?: fix, "%s: %s", where, why);
                 return;
         }
         if (pf->numvfs == 0) {
@@ -122,7 +132,7 @@ static void check_mdev_line(const Guest *g, size_t index, CheckReport report) {
                 (void) mdev_parent_load(m->parent, &p);
                 _cleanup_free_ char *why = mdev_parent_problem(m->parent, p, m->type);
                 if (why)
-                        report(CHECK_FAIL, fix, why);
+                        reportf(report, CHECK_FAIL, fix, "%s: %s", where, why);
                 else
                         reportf(report, CHECK_OK, NULL, "%s: %s offers %s (%u free); mdev %s is created at start",
                                 where, m->parent, m->type, mdev_parent_find_type(p, m->type)->available, uuid);
@@ -134,7 +144,7 @@ static void check_mdev_line(const Guest *g, size_t index, CheckReport report) {
         const MdevParent *p = mdev_choose_parent(all, m->type, node);
         if (!p) {
                 _cleanup_free_ char *why = mdev_auto_problem(all, m->type);
-                report(CHECK_FAIL, fix, why);
+                reportf(report, CHECK_FAIL, fix, "%s: %s", where, why);
                 return;
         }
         reportf(report, CHECK_OK, NULL, "%s: would be created on %s (NUMA node %d, the guest's is %d; %u free) as %s",

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +80,25 @@ int vf_hold_remove(const char *vf) {
         return state_file_remove(path);
 }
 
+/* Is name in the comma-separated list? */
+static bool list_has(const char *list, const char *name) {
+        size_t n = strlen(name);
+        for (const char *p = list; *p;) {
+                size_t len = strcspn(p, ",");
+                if (len == n && strncmp(p, name, n) == 0)
+                        return true;
+                p += len + (p[len] == ',');
+        }
+        return false;
+}
+
 int vf_owner_alive_systemd(const VfHold *h, void *userdata) {
+        /* Under a fake root (the helper tests) systemd's units are not that tree's guests: $VXM_TEST_RUNNING lists
+         * the guests that count as running, and without it every one does, so nothing is taken over by mistake. */
+        if (*root_prefix()) {
+                const char *running = getenv("VXM_TEST_RUNNING");
+                return !running || list_has(running, h->owner);
+        }
         _cleanup_free_ char *unit = vf_hold_unit(h->owner);
         return unit_is_running(unit, h->invocation);
 }

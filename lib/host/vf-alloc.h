@@ -37,7 +37,9 @@ char *vf_hold_unit(const char *owner);
 
 /* Is the owner of a hold still running? 1 yes, 0 no (the hold is stale), -errno unknown (counted as running). */
 typedef int (*VfOwnerAlive)(const VfHold *h, void *userdata);
-/* The real one: asks systemd whether that run of vxm-vf@OWNER.service is still going (host/unit-liveness.h). */
+/* The real one: asks systemd whether that run of vxm-vf@OWNER.service is still going (host/unit-liveness.h). Under
+ * $VXM_ROOT (tests) the guests named in $VXM_TEST_RUNNING (comma-separated) count as running; all of them without
+ * it. */
 int vf_owner_alive_systemd(const VfHold *h, void *userdata);
 
 /* A VF some guest names with Device=: reserved for it, never handed out. */
