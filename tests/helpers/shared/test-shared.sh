@@ -24,25 +24,6 @@ kernel() {
 		sh -c 'printf %s "$2" >"$1"' _ "$R$1" "$2"
 }
 
-# Debian's OVMF descriptor and (empty) images, so that vxm show and vxm check find a firmware
-firmware() {
-	mkdir -p "$R/usr/share/qemu/firmware" "$R/usr/share/OVMF"
-	cat >"$R/usr/share/qemu/firmware/60-edk2-x86_64.json" <<'JSON'
-{
-    "description": "UEFI firmware for x86_64",
-    "interface-types": ["uefi"],
-    "mapping": {
-        "device": "flash",
-        "executable": {"filename": "/usr/share/OVMF/OVMF_CODE_4M.fd", "format": "raw"},
-        "nvram-template": {"filename": "/usr/share/OVMF/OVMF_VARS_4M.fd", "format": "raw"}
-    },
-    "targets": [{"architecture": "x86_64", "machines": ["pc-i440fx-*", "pc-q35-*"]}],
-    "features": ["acpi-s3", "verbose-dynamic"],
-    "tags": []
-}
-JSON
-	truncate -s 4M "$R/usr/share/OVMF/OVMF_CODE_4M.fd" "$R/usr/share/OVMF/OVMF_VARS_4M.fd"
-}
 attr() { cat "$R/sys/bus/pci/devices/$1/$2"; }
 expect_attr() { # BDF ATTR VALUE
 	[ "$(attr "$1" "$2")" = "$3" ] || fail "$1 $2 is '$(attr "$1" "$2")', expected '$3'"
@@ -71,7 +52,7 @@ sriov_host() {
 	echo 1 >"$d/sriov_drivers_autoprobe"
 	printf '%s 6\n%s 7\n0000:02:00.3 8\n' $VF1 $VF2 >"$d/.mock-vfs"
 	echo nvme >"$d/.mock-vf-driver"
-	firmware
+	fake_firmware
 }
 
 # guest NAME LINES...: /etc/vxm/NAME.conf with User=nobody and these [PCI] lines
@@ -96,7 +77,7 @@ mdev_host() {
 		echo "virtual display, $mb MB video memory" >"$R$MBOCHS/mdev_supported_types/mbochs-$name/description"
 		: >"$R$MBOCHS/mdev_supported_types/mbochs-$name/create"
 	done
-	firmware
+	fake_firmware
 	mkdir -p "$R/sys/class/mdev_bus"
 	ln -s ../../devices/virtual/mbochs/mbochs "$R/sys/class/mdev_bus/mbochs"
 }

@@ -74,7 +74,7 @@ static void rm_rf(const char *dir) {
         free(cmd);
 }
 
-static void vfio_node(int group, bool present) {
+void mock_vfio_node(int group, bool present) {
         char *dir = rootp("/dev/vfio"), *node = rootp("/dev/vfio/%d", group);
         if (present) {
                 mkdir(dir, 0755);
@@ -269,7 +269,7 @@ static int mdev_create(const char *typedir, const char *uuid) {
                 link_to(dir, path("%s", bus));
                 link_to(dir, path("%s/devices/%s", typedir, uuid));
                 write_uint(typedir, "available_instances", avail - 1);
-                vfio_node(g, true);
+                mock_vfio_node(g, true);
                 mock_log("create mdev %s type %s group %d", uuid, basename((char *) typedir), g);
                 free(dir);
         }
@@ -297,7 +297,7 @@ static int mdev_remove(const char *dir, const char *value) {
         int g = group_of(dir);
         if (g >= 0) {
                 group_leave(uuid, g);
-                vfio_node(g, false);
+                mock_vfio_node(g, false);
         }
         unlink_free(rootp("/sys/bus/mdev/devices/%s", uuid));
         unlink_free(path("%s/devices/%s", typedir, uuid));

@@ -321,22 +321,9 @@ void vfio_node_update(const char *devdir) {
         if (g < 0)
                 return;
         char *node = rootp("/dev/vfio/%d", g);
-        if (group_on_vfio(g)) {
-                if (!file_exists(node)) {
-                        char *dir = rootp("/dev/vfio");
-                        mkdir(dir, 0755);
-                        free(dir);
-                        int fd = real_open(node, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                        if (fd >= 0) {
-                                fchmod(fd, 0600);
-                                real_close(fd);
-                        }
-                        mock_log("create /dev/vfio/%d", g);
-                }
-        } else if (file_exists(node)) {
-                unlink(node);
-                mock_log("remove /dev/vfio/%d", g);
-        }
+        bool want = group_on_vfio(g);
+        if (want != file_exists(node))
+                mock_vfio_node(g, want);
         free(node);
 }
 

@@ -27,6 +27,8 @@ MOCK_INTERNAL void current_driver(const char *devdir, char *buf, size_t size);
 MOCK_INTERNAL int do_bind(const char *bdf, const char *devdir, const char *driver);
 MOCK_INTERNAL void vfio_node_update(const char *devdir);
 
+/* pci-mock-shared.c: makes /dev/vfio/GROUP (root, 0600) as the kernel does, or removes it. */
+MOCK_INTERNAL void mock_vfio_node(int group, bool present);
 /* pci-mock-shared.c: acts on a write of value to dir/file (rel: the path below $VXM_ROOT) when it is an SR-IOV or
  * mdev attribute; returns 1 when it is not. */
 MOCK_INTERNAL int mock_shared_write(const char *rel, const char *dir, const char *file, const char *value);
