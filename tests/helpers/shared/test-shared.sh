@@ -20,6 +20,7 @@ mdev() { run "$VXM_MDEV" "$@"; }
 vxm() { run "$VXM_CLI" "$@"; }
 # kernel ATTR VALUE: a write by hand (the user, mdevctl), through the fake kernel
 kernel() {
+	# shellcheck disable=SC2016 # expanded by that sh
 	env VXM_ROOT="$R" VXM_MOCK_LOG="$T/mock.log" LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST:}$PCI_MOCK" \
 		sh -c 'printf %s "$2" >"$1"' _ "$R$1" "$2"
 }
