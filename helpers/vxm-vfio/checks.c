@@ -12,6 +12,7 @@
 #include "basic/root-path.h"
 #include "basic/strv.h"
 #include "host/vfio-check.h"
+#include "host/vf-alloc.h"
 #include "vxm-vfio.h"
 
 int vfio_check_iommu(const VfioTarget *t) {
@@ -197,4 +198,21 @@ int vfio_check_holders(const VfioTarget *t) {
         for (size_t i = 0; holders[i]; i++)
                 log_error("  %s", holders[i]);
         return -EBUSY;
+}
+
+int vfio_check_vf_hold(const VfioTarget *t) {
+        VfHold h;
+        if (vf_hold_read(t->bdf, &h) < 0)
+                return 0;
+        bool listed = false;
+        for (size_t i = 0; i < t->n_guests; i++)
+                listed = listed || strcmp(t->guests[i]->name, h.owner) == 0;
+        int r = 0;
+        if (!listed && vf_owner_alive_systemd(&h, NULL) != 0)
+                r = log_error_errno(EBUSY,
+                                    "%s is the virtual function that guest %s took for its VirtualFunction= line %u "
+                                    "(/run/vxm/.state/vf/%s): it goes to no other guest until %s stops.",
+                                    t->label, h.owner, h.index + 1, t->bdf, h.owner);
+        vf_hold_done(&h);
+        return r;
 }

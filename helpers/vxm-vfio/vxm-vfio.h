@@ -24,6 +24,8 @@ int vfio_check_iommu(const VfioTarget *t);
 int vfio_check_display(const VfioTarget *t);
 int vfio_check_group(const VfioTarget *t);
 int vfio_check_holders(const VfioTarget *t);
+/* A VF held by a running guest through VirtualFunction= (host/vf-alloc.h) goes to no guest but that one. */
+int vfio_check_vf_hold(const VfioTarget *t);
 
 /* access.c: who gets /dev/vfio/GROUP. Resolved before any change, so a missing user refuses cleanly. */
 typedef struct VfioAccess {

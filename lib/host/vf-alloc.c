@@ -126,21 +126,37 @@ typedef enum VfState {
         VF_TAKEN,
 } VfState;
 
+static const VfReserved *reserved_by(const char *vf, const VfRequest *req) {
+        PciAddress a;
+        if (pci_address_parse(vf, &a, NULL) < 0)
+                return NULL;
+        for (size_t i = 0; i < req->n_reserved; i++)
+                if (pci_address_equal(&a, &req->reserved[i].address))
+                        return &req->reserved[i];
+        return NULL;
+}
+
 static VfState vf_state(const char *vf, const VfRequest *req, char **why) {
+        const VfReserved *res = reserved_by(vf, req);
         VfHold h;
         int r = vf_hold_read(vf, &h);
         if (r >= 0) {
                 VfState st;
-                if (strcmp(h.owner, req->owner) == 0)
+                if (strcmp(h.owner, req->owner) == 0) {
                         st = h.index == req->index ? VF_OURS : VF_TAKEN;
-                else
-                        st = req->alive(&h, req->userdata) == 0 ? VF_STALE : VF_TAKEN;
-                if (st == VF_TAKEN)
-                        *why = strcmp(h.owner, req->owner) == 0
-                                       ? xasprintf("%s (this guest's VirtualFunction= line %u)", vf, h.index + 1)
-                                       : xasprintf("%s (guest %s)", vf, h.owner);
-                else if (st == VF_STALE)
+                        if (st == VF_TAKEN)
+                                *why = xasprintf("%s (this guest's VirtualFunction= line %u)", vf, h.index + 1);
+                } else if (req->alive(&h, req->userdata) != 0) {
+                        st = VF_TAKEN;
+                        *why = xasprintf("%s (guest %s)", vf, h.owner);
+                } else if (res) {
+                        /* A stale hold, and meanwhile some guest's Device=: that guest's. */
+                        st = VF_TAKEN;
+                        *why = xasprintf("%s (Device= of guest %s)", vf, res->guest);
+                } else {
+                        st = VF_STALE;
                         *why = xstrdup(h.owner);
+                }
                 vf_hold_done(&h);
                 return st;
         }
@@ -149,13 +165,10 @@ static VfState vf_state(const char *vf, const VfRequest *req, char **why) {
                 return VF_TAKEN;
         }
 
-        PciAddress a;
-        (void) pci_address_parse(vf, &a, NULL);
-        for (size_t i = 0; i < req->n_reserved; i++)
-                if (pci_address_equal(&a, &req->reserved[i].address)) {
-                        *why = xasprintf("%s (Device= of guest %s)", vf, req->reserved[i].guest);
-                        return VF_TAKEN;
-                }
+        if (res) {
+                *why = xasprintf("%s (Device= of guest %s)", vf, res->guest);
+                return VF_TAKEN;
+        }
         _cleanup_free_ char *drv = NULL;
         if (pci_device_get_driver(vf, &drv) < 0) {
                 *why = xasprintf("%s (unreadable in sysfs)", vf);

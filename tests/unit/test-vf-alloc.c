@@ -175,6 +175,15 @@ static void test_stale_and_reserved(void) {
                    "the reserved VF is named with its guest");
         free(why);
 
+        /* A stale hold on a VF that a Device= line names now: that guest's, not free. */
+        fake_root_write("/run/vxm/.state/vf/0000:02:00.1", "VERSION=1\nPF=" PF "\nOWNER=gone\nINDEX=0\n");
+        req.owner = "e";
+        r = vf_alloc_take(pf, &req, &got, &why);
+        tap_is_int(r, -ENOSPC, "a stale hold on a reserved VF does not free it");
+        tap_ok(why && strstr(why, "0000:02:00.1 (Device= of guest desk)"), "why: %s", why);
+        free(why);
+        EXPECT_NO_MESSAGES("not taken over");
+
         /* A VF on vfio-pci without a hold is someone else's (another VM manager, a guest's Device= at run time). */
         fake_root_new();
         fake_sriov_pf(PF, 1, 1, "nvme");

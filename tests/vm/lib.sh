@@ -110,6 +110,7 @@ qmp() {
 
 # l2_pci_devices SOCKET: the PCI devices a QEMU has, from QMP "info qtree", one per line:
 #   VENDOR:DEVICE QDEV-TYPE CLASS [host=BDF] [sysfsdev=PATH]
+# (sysfsdev= only for a device that is no PCI function of the host: a mediated device)
 # Unlike query-pci this is complete at once, also for devices behind a root port before the guest firmware has
 # numbered the buses (minutes for OVMF under nested TCG).
 l2_pci_devices() {
@@ -125,7 +126,7 @@ l2_pci_devices() {
 			cls = line; sub(/, addr .*/, "", cls)
 			id = line; sub(/.*pci id /, "", id); sub(/ .*/, "", id)
 			out = sprintf("%s %-16s %-26s%s%s", id, type, cls, host != "" ? " host=" host : "",
-				sysfsdev != "" ? " sysfsdev=" sysfsdev : "")
+				sysfsdev != "" && sysfsdev !~ /^\/sys\/bus\/pci\/devices\// ? " sysfsdev=" sysfsdev : "")
 			sub(/ +$/, "", out)
 			print out
 		}'

@@ -3,12 +3,12 @@
 # vxm-sriov, vxm-vf and vxm-mdev against a fake sysfs with a fake kernel that enables VFs and creates mdevs like the
 # real one (../vfio/pci-mock-shared.c), and what vxm check, gpus, status and show say about them (issue 11). One case
 # per invocation: test-shared.sh CASE; "list" prints the cases. Environment (set by meson): VXM_SRIOV, VXM_VF,
-# VXM_MDEV, VXM_CLI, PCI_MOCK, PRELOAD_FIRST.
+# VXM_MDEV, VXM_CLI, VXM_VFIO, PCI_MOCK, PRELOAD_FIRST.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
 . "$here/../vfio/fake-sysfs.sh"
-: "${VXM_SRIOV:?}" "${VXM_VF:?}" "${VXM_MDEV:?}" "${VXM_CLI:?}" "${PCI_MOCK:?}"
+: "${VXM_SRIOV:?}" "${VXM_VF:?}" "${VXM_MDEV:?}" "${VXM_CLI:?}" "${VXM_VFIO:?}" "${PCI_MOCK:?}"
 # shellcheck source=tests/helpers/vfio/test-lib.sh
 . "$here/../vfio/test-lib.sh"
 
@@ -293,6 +293,25 @@ case_vf_device_lines_reserved() {
 	expect_rc 0
 	expect_driver $VF2 none
 	expect_no_state vf $VF2
+}
+
+case_vf_held_not_given_by_device() {
+	# a takes VF1; then someone adds Device=VF1 to desk: vxm-vfio@VF1 must not hand a's VF to desk
+	need_root
+	sriov_host
+	guest a VirtualFunction=0000:02:00.0,vfs=1
+	sriov enable $PF
+	vf allocate a
+	expect_rc 0
+	guest desk Device=$VF1
+	snapshot "$T/before"
+	run "$VXM_VFIO" bind $VF1
+	expect_rc 1
+	expect_out "0000:02:00.1 .* is the virtual function that guest a took for its VirtualFunction= line 1 \(/run/vxm/.state/vf/0000:02:00.1\): it goes to no other guest until a stops"
+	expect_unchanged
+	# once a's run is over (its hold stale), the Device= line may have it
+	VXM_TEST_RUNNING=nobody run "$VXM_VFIO" bind $VF1
+	expect_rc 0
 }
 
 case_vf_release_without_config() {
