@@ -205,12 +205,11 @@ static int choose(const SriovPf *pf, const VfRequest *req, PciAddress *ret, char
                                 log_notice("%s: the hold of guest %s is stale (that run of vxm-vf@%s.service is over): "
                                            "taking the virtual function over.",
                                            vf, why[i], why[i]);
-                        if (states[i] != VF_OURS) {
-                                r = hold_write(vf, pf, req);
-                                if (r < 0) {
-                                        r = log_error_errno(r, "Failed to write /run/vxm/.state/vf/%s: %m", vf);
-                                        break;
-                                }
+                        /* Also our own hold: it must name this run, or others would take it for stale. */
+                        r = hold_write(vf, pf, req);
+                        if (r < 0) {
+                                r = log_error_errno(r, "Failed to write /run/vxm/.state/vf/%s: %m", vf);
+                                break;
                         }
                         *ret = pf->vfs[i];
                         r = 0;

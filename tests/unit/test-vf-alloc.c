@@ -122,6 +122,20 @@ static void test_choice(void) {
 
         tap_is_str(take("a", 0, running, &r, &why), "0000:02:00.2", "a: the first VF without a driver");
         tap_is_str(take("a", 0, running, &r, &why), "0000:02:00.2", "a again (killed allocate rerun): the same VF");
+        {
+                /* The rerun's hold names the new run: others must not take it for stale. */
+                _cleanup_sriov_pf_free_ SriovPf *pf = load_pf();
+                VfRequest req = { .owner = "a",
+                                  .invocation = "00112233445566778899aabbccddeeff",
+                                  .alive = alive_in_list,
+                                  .userdata = running };
+                PciAddress got;
+                VfHold h;
+                tap_ok(vf_alloc_take(pf, &req, &got, &why) == 0 && vf_hold_read("0000:02:00.2", &h) == 0 &&
+                               h.invocation && strcmp(h.invocation, req.invocation) == 0,
+                       "a rerun's hold names its invocation");
+                vf_hold_done(&h);
+        }
         tap_is_str(take("b", 0, running, &r, &why), "0000:02:00.3", "b: the next free one");
         tap_is_str(take("a", 1, running, &r, &why), "0000:02:00.4", "a's second line: another one");
         tap_is_str(take("c", 0, running, &r, &why), "0000:02:00.1", "c: last, the VF a host driver has");
