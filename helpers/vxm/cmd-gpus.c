@@ -192,7 +192,9 @@ static void print_json(const Gpu *g, bool first) {
 static void help(void) {
         printf("Usage: vxm gpus [--json]\n\n"
                "List every display controller with its driver, boot_vga, IOMMU group and group members,\n"
-               "and whether vxm can pass it through to a guest (and why not).\n\n"
+               "and whether vxm can pass it through to a guest (and why not); what it offers for sharing\n"
+               "(NUMA node, SR-IOV virtual functions and the guests holding them, mdev types with free\n"
+               "instances), then the other devices guests can share (VirtualFunction=, Mdev=).\n\n"
                "Options:\n"
                "  -h --help   Show this help\n"
                "     --json   Machine-readable output\n");

@@ -17,7 +17,8 @@ static const struct {
         { "list", cmd_list, "", "List the configured guests and whether their configuration is valid" },
         { "status", cmd_status, "[NAME]", "Show the state of a guest and its preparation units" },
         { "check", cmd_check, "[NAME]", "Pre-flight doctor: explain what stands between this host and a guest" },
-        { "gpus", cmd_gpus, "[--json]", "List display controllers and whether they can be passed through" },
+        { "gpus", cmd_gpus, "[--json]",
+          "List display controllers, whether they can be passed through, and what can be shared" },
         { "show", cmd_show, "NAME", "Print the QEMU command line that vxm-guest would run for NAME" },
 };
 
