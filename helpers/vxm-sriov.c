@@ -72,7 +72,8 @@ static int enable(const PciAddress *a, const char *bdf) {
         for (size_t i = 0; guests[i]; i++) {
                 const ConfigSource *s = NULL;
                 unsigned n = guest_vfs_wanted(guests[i], a, &s);
-                users += guest_shares_device(guests[i], a) && guests[i]->n_vfs > 0;
+                for (size_t j = 0; j < guests[i]->n_vfs; j++)
+                        users += pci_address_equal(&guests[i]->vfs[j].pf, a);
                 if (n > want) {
                         want = n;
                         src = s;
