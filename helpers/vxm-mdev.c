@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vxm-mdev create|remove NAME: run by vxm-mdev@NAME.service (ExecStart= create, ExecStopPost= remove). One mediated
  * device per [PCI] Mdev= line of guest NAME, with a UUID that is stable for this host, guest and line; recorded in
- * /run/vxm/.state/mdev/UUID before it is created, its /dev/vfio group given to the guest's user, and removed again on
- * stop. An mdev that exists already with that UUID (mdevctl, by hand) is used and left in place. */
+ * /run/vxm/.state/mdev/UUID before it is created (with its IOMMU group once known, from which vxm-guest devices-up
+ * lends /dev/vfio/GROUP to the guest's user), and removed again on stop. An mdev that exists already with that UUID
+ * (mdevctl, by hand) is used and left in place. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,8 @@
 #include "host/mdev.h"
 #include "host/numa-node.h"
 #include "host/pci-names.h"
+#include "host/pci-sysfs.h"
 #include "host/state-lock.h"
-#include "host/vfio-node.h"
-#include "vxm-vfio.h"
 
 /* How long stop waits for whoever has the device open (QEMU, which is gone by then in every normal stop). */
 #define MDEV_REMOVE_TIMEOUT_MS 20000
@@ -37,10 +37,10 @@ static void help(void) {
                "               (and leave it in place later). Else check the parent (auto: the one on the\n"
                "               guest's NUMA node, then the one with most free instances) offers TYPE with\n"
                "               available_instances > 0, record it in /run/vxm/.state/mdev/UUID, write the UUID\n"
-               "               to create and check that /sys/bus/mdev/devices/UUID appeared. /dev/vfio/GROUP\n"
-               "               goes to the guest's user (its owner before is recorded).\n"
-               "  remove NAME  Give /dev/vfio back and remove every mdev that create made (waiting at most\n"
-               "               20 s for whoever still has it open); drop the records.\n"
+               "               to create, check that /sys/bus/mdev/devices/UUID appeared and record its IOMMU\n"
+               "               group (vxm-guest devices-up lends /dev/vfio/GROUP to the guest's user).\n"
+               "  remove NAME  Remove every mdev that create made (waiting at most 20 s for whoever still\n"
+               "               has it open); drop the records.\n"
                "\n"
                "  -h --help  show this help\n"
                "\n"
@@ -97,8 +97,9 @@ static int pick_parent(const Line *l, char **ret) {
         return 0;
 }
 
-/* Gives /dev/vfio/GROUP of the mdev to the guest's user, recording its owner before. */
-static int grant_node(const Line *l, MdevRecord *rec) {
+/* Records the mdev's IOMMU group once its node is there: vxm-guest devices-up lends /dev/vfio/GROUP to the guest's user
+ * from this record (host/vfio-lend.h), exactly as it lends the groups of the guest's PCI devices. */
+static int record_group(const Line *l, MdevRecord *rec) {
         int group = mdev_device_group(rec->uuid);
         if (group < 0)
                 return log_error_errno(group,
@@ -109,36 +110,12 @@ static int grant_node(const Line *l, MdevRecord *rec) {
         if (pci_wait_path(node, true, NODE_WAIT_MS) < 0)
                 return log_error_errno(ENOENT, "%s: mdev %s is in IOMMU group %d, but %s did not appear.", l->where,
                                        rec->uuid, group, node);
-
-        /* Who may open it: the same rule, and the same message for a missing user, as for a Device=. */
-        Guest *guests[] = { l->guest, NULL };
-        VfioTarget t = { .label = (char *) l->where, .guests = guests, .n_guests = 1 };
-        _cleanup_(vfio_access_done) VfioAccess access = {};
-        int r = vfio_access_plan(&t, &access);
-        if (r < 0)
-                return r;
-
-        vfio_node_wait_udev(node);
-        VfioNodeOwner before, want;
-        r = vfio_node_get_owner(node, &before);
-        if (r < 0)
-                return log_error_errno(r, "Failed to stat %s: %m", node);
-        want = (VfioNodeOwner){ .uid = access.uid,
-                                .gid = access.gid == (gid_t) -1 ? before.gid : access.gid,
-                                .mode = access.mode };
+        if (rec->group == group)
+                return 0;
         rec->group = group;
-        if (!vfio_node_owner_equal(&before, &want) && !rec->node_changed) {
-                rec->node_changed = true;
-                rec->node_before = before;
-        }
-        r = mdev_record_write(rec);
+        int r = mdev_record_write(rec);
         if (r < 0)
                 return log_error_errno(r, "Failed to update /run/vxm/.state/mdev/%s: %m", rec->uuid);
-        if (vfio_node_owner_equal(&before, &want))
-                return 0;
-        r = vfio_node_set_owner(node, &want);
-        if (r < 0)
-                return log_error_errno(r, "Failed to give %s to %s: %m", node, access.who);
         return 0;
 }
 
@@ -221,7 +198,7 @@ static int create_line(Line *l) {
                                                l->where, uuid, m->type, parent);
                 log_notice("%s: created mdev %s (%s on %s).", l->where, uuid, m->type, parent);
         }
-        return grant_node(l, &rec);
+        return record_group(l, &rec);
 }
 
 static int create(const char *name) {
@@ -260,12 +237,6 @@ static unsigned remove_timeout_ms(void) {
 }
 
 static int remove_one(const char *name, MdevRecord *rec) {
-        if (rec->node_changed && rec->group >= 0) {
-                _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", rec->group);
-                int r = root_exists(node) ? vfio_node_set_owner(node, &rec->node_before) : 0;
-                if (r < 0)
-                        log_warning_errno(r, "Failed to give %s back, ignoring: %m", node);
-        }
         if (!rec->created) {
                 log_info("mdev %s existed before guest %s started: leaving it in place.", rec->uuid, name);
                 return mdev_record_remove(rec->uuid);

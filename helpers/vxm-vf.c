@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vxm-vf allocate|release NAME: run by vxm-vf@NAME.service (ExecStart= allocate, ExecStopPost= release). Takes one free
  * virtual function per [PCI] VirtualFunction= line of guest NAME, under a lock, with a hold recorded per VF, and binds
- * it to vfio-pci with vxm-vfio's own code (the same checks, record and /dev/vfio handover as a Device=); release
+ * it to vfio-pci with vxm-vfio's own code (the same checks and record as a Device=, the IOMMU group checked for this
+ * guest); vxm-guest devices-up then lends its group node to the guest's user from the hold, like a Device='s. Release
  * gives each VF back the same way and drops the hold. */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +27,8 @@ static void help(void) {
                "  allocate NAME  Under the lock /run/vxm/.state/vf/.lock, take a VF of PF that no running guest\n"
                "                 holds and no guest names with Device= (one without a driver first), record the\n"
                "                 hold in /run/vxm/.state/vf/VF, then bind it to vfio-pci exactly like a Device=\n"
-               "                 (IOMMU group check, record in /run/vxm/.state/vfio/VF, /dev/vfio/GROUP to the\n"
+               "                 (IOMMU group checked against this guest's devices, record in\n"
+               "                 /run/vxm/.state/vfio/VF; vxm-guest devices-up lends /dev/vfio/GROUP to the\n"
                "                 guest's user). A hold whose guest's vxm-vf@ run is over (asked of systemd) is\n"
                "                 stale and taken over. Refused when every VF is taken, with who holds each.\n"
                "  release NAME   Give back every VF the guest holds (host driver as recorded) and drop the holds.\n"
@@ -37,26 +39,16 @@ static void help(void) {
                "Environment: VXM_ROOT (prefix for every host path, for tests), SYSTEMD_LOG_LEVEL.\n");
 }
 
-/* The VFs some guest takes whole with Device=: never handed out for a VirtualFunction= line. */
-static VfReserved *reserved_vfs(Guest **all, size_t *ret_n) {
-        VfReserved *l = NULL;
-        size_t n = 0;
-        for (size_t i = 0; all[i]; i++)
-                for (size_t j = 0; j < all[i]->n_devices; j++) {
-                        l = xrealloc(l, (n + 1) * sizeof *l);
-                        l[n++] = (VfReserved){ .address = all[i]->devices[j].address, .guest = all[i]->name };
-                }
-        *ret_n = n;
-        return l;
-}
-
 static void target_done(VfioTarget *t) {
         pci_device_free(t->dev);
         free(t->label);
         free(t->guests);
+        free(t->bound_for);
 }
 
-/* vxm-vfio's view of the VF: the guest is the only one whose config "lists" it. */
+/* vxm-vfio's view of the VF: the guest is the only one whose config "lists" it, and the one it is bound for, as with
+ * "vxm-vfio bind --guest NAME": this step knows its guest, so systemd's job queue is not asked. The IOMMU group is
+ * checked against that guest's devices (a VF normally has a group of its own). */
 static int target_init(VfioTarget *t, const char *vf, const char *pf, Guest *g) {
         PciAddress a;
         *t = (VfioTarget){};
@@ -71,6 +63,13 @@ static int target_init(VfioTarget *t, const char *vf, const char *pf, Guest *g) 
         t->guests[0] = g;
         t->guests[1] = NULL;
         t->n_guests = g ? 1 : 0;
+        if (g) {
+                t->bound_for = xmalloc(sizeof *t->bound_for);
+                t->bound_for[0] = g;
+                t->n_bound_for = 1;
+                t->why = VFIO_FOR_OPTION;
+        } else
+                t->why = VFIO_FOR_NOBODY;
         return 0;
 }
 
@@ -137,7 +136,7 @@ static int allocate(const char *name) {
         if (r < 0)
                 return log_error_errno(r, "Failed to list the guests: %m");
         size_t n_reserved;
-        _cleanup_free_ VfReserved *reserved = reserved_vfs(all, &n_reserved);
+        _cleanup_free_ VfReserved *reserved = vf_reserved_by_devices(all, &n_reserved);
 
         /* On a failure the unit fails and ExecStopPost= (release) gives back what the lines before took. */
         for (size_t i = 0; i < g->n_vfs; i++) {

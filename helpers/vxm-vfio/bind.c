@@ -14,7 +14,6 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
-#include "host/vfio-node.h"
 #include "host/vfio-record.h"
 #include "vxm-vfio.h"
 
@@ -60,51 +59,18 @@ static int load_vfio_pci(void) {
         return 0;
 }
 
-/* Gives the guest's user the group node, recording the owner before. */
-static int grant_access(VfioTarget *t, VfioRecord *rec, const VfioAccess *access, const char *node) {
-        if (!access->change)
-                return 0;
-        vfio_node_wait_udev(node);
-
-        VfioNodeOwner before;
-        int r = vfio_node_get_owner(node, &before);
-        if (r < 0)
-                return log_error_errno(r, "Failed to stat %s: %m", node);
-        VfioNodeOwner want = { .uid = access->uid,
-                               .gid = access->gid == (gid_t) -1 ? before.gid : access->gid,
-                               .mode = access->mode };
-        if (vfio_node_owner_equal(&before, &want))
-                return 0;
-
-        if (!rec->node_changed) {
-                rec->node_changed = true;
-                rec->node_uid = before.uid;
-                rec->node_gid = before.gid;
-                rec->node_mode = before.mode;
-                r = vfio_record_write(t->bdf, rec);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to update the record in " VFIO_RECORD_DIR "/%s: %m", t->bdf);
-        }
-        r = vfio_node_set_owner(node, &want);
-        if (r < 0)
-                return log_error_errno(r, "Failed to give %s to %s: %m", node, access->who);
-        log_info("%s: %s now belongs to %s (mode %04o).", t->label, node, access->who, (unsigned) want.mode);
-        return 0;
-}
-
-/* Puts the group node's owner back if the node outlived the binding (other functions of the group are still on
- * vfio-pci); when the kernel removed it, there is nothing to restore. */
+/* Records written by vxm before the group nodes were lent per guest (vxm-guest devices-up) may still say that bind
+ * chowned the node: put its owner back if the node outlived the binding; when the kernel removed it, there is nothing
+ * to restore. */
 static void restore_access(VfioTarget *t, const VfioRecord *rec) {
         if (!rec->node_changed || rec->group < 0)
                 return;
-        _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", rec->group);
+        _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", rec->group), *p = root_path(node);
         if (!root_exists(node))
                 return;
-        VfioNodeOwner o = { .uid = rec->node_uid, .gid = rec->node_gid, .mode = rec->node_mode };
-        int r = vfio_node_set_owner(node, &o);
-        if (r < 0)
-                log_warning_errno(r, "Failed to give %s back to %u:%u, ignoring: %m", node, (unsigned) rec->node_uid,
-                                  (unsigned) rec->node_gid);
+        if (chown(p, rec->node_uid, rec->node_gid) < 0 || chmod(p, rec->node_mode) < 0)
+                log_warning_errno(errno, "Failed to give %s back to %u:%u, ignoring: %m", node,
+                                  (unsigned) rec->node_uid, (unsigned) rec->node_gid);
 }
 
 static int move_to_vfio(VfioTarget *t, const char *node) {
@@ -162,7 +128,7 @@ static int run_checks(const VfioTarget *t) {
 
 /* Already on vfio-pci: with our record it is ours and done; without one, someone else bound it, and we use it as
  * it is but record that unbind must leave the binding alone. */
-static int bind_existing(VfioTarget *t, const VfioAccess *access, const char *node) {
+static int bind_existing(VfioTarget *t) {
         VfioRecord rec = VFIO_RECORD_INIT;
         int r = vfio_record_read(t->bdf, &rec);
         if (r == -ENOENT) {
@@ -182,14 +148,11 @@ static int bind_existing(VfioTarget *t, const VfioAccess *access, const char *no
                 return log_error_errno(r, "Failed to read " VFIO_RECORD_DIR "/%s: %m", t->bdf);
         } else
                 log_info("%s is already on vfio-pci, nothing to do.", t->label);
-
-        r = grant_access(t, &rec, access, node);
         vfio_record_done(&rec);
-        return r;
+        return 0;
 }
 
 int vfio_bind(VfioTarget *t) {
-        _cleanup_(vfio_access_done) VfioAccess access = {};
         _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", t->dev->iommu_group);
         int r;
 
@@ -197,14 +160,10 @@ int vfio_bind(VfioTarget *t) {
         if (r < 0)
                 return r;
 
-        if (t->dev->driver && strcmp(t->dev->driver, "vfio-pci") == 0) {
-                r = vfio_access_plan(t, &access);
-                return r < 0 ? r : bind_existing(t, &access, node);
-        }
+        if (t->dev->driver && strcmp(t->dev->driver, "vfio-pci") == 0)
+                return bind_existing(t);
 
         r = run_checks(t);
-        if (r >= 0)
-                r = vfio_access_plan(t, &access);
         if (r < 0) {
                 log_error("Not binding %s: nothing was changed.", t->label);
                 return r;
@@ -236,8 +195,6 @@ int vfio_bind(VfioTarget *t) {
         r = load_vfio_pci();
         if (r >= 0)
                 r = move_to_vfio(t, node);
-        if (r >= 0)
-                r = grant_access(t, &rec, &access, node);
         if (r < 0) {
                 log_error("Binding %s failed, giving it back to %s.", t->label, rec.driver ?: "no driver");
                 vfio_record_done(&rec);

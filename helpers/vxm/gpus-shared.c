@@ -109,9 +109,9 @@ static void json_sriov(const SriovPf *pf) {
                 _cleanup_free_ char *guest = NULL, *driver = NULL;
                 vf_holder(pci_address_format(&pf->vfs[i], vf), &guest, &driver);
                 printf("%s{\"address\":\"%s\",\"driver\":", i ? "," : "", vf);
-                json_write_string(stdout, driver);
+                json_print_string(stdout, driver);
                 fputs(",\"guest\":", stdout);
-                json_write_string(stdout, guest);
+                json_print_string(stdout, guest);
                 putchar('}');
         }
         fputs("]}", stdout);
@@ -122,17 +122,17 @@ static void json_mdev_types(const MdevParent *p) {
         for (size_t i = 0; p && i < p->n_types; i++) {
                 const MdevType *t = &p->types[i];
                 fputs(i ? ",{\"type\":" : "{\"type\":", stdout);
-                json_write_string(stdout, t->id);
+                json_print_string(stdout, t->id);
                 fputs(",\"name\":", stdout);
-                json_write_string(stdout, t->name);
+                json_print_string(stdout, t->name);
                 fputs(",\"description\":", stdout);
-                json_write_string(stdout, t->description);
+                json_print_string(stdout, t->description);
                 fputs(",\"device_api\":", stdout);
-                json_write_string(stdout, t->device_api);
+                json_print_string(stdout, t->device_api);
                 printf(",\"available_instances\":%u,\"devices\":[", t->available);
                 for (size_t j = 0; t->devices && t->devices[j]; j++) {
                         fputs(j ? "," : "", stdout);
-                        json_write_string(stdout, t->devices[j]);
+                        json_print_string(stdout, t->devices[j]);
                 }
                 fputs("]}", stdout);
         }
@@ -179,11 +179,11 @@ void gpus_print_other_shareable(PciDevice *const *all, bool json) {
                 sharing_load(all[i]->bdf, &s);
                 if (json) {
                         fputs(n ? ",\n    {\"address\":" : "\n    {\"address\":", stdout);
-                        json_write_string(stdout, all[i]->bdf);
+                        json_print_string(stdout, all[i]->bdf);
                         fputs(",\"name\":", stdout);
-                        json_write_string(stdout, all[i]->name);
+                        json_print_string(stdout, all[i]->name);
                         fputs(",\"driver\":", stdout);
-                        json_write_string(stdout, all[i]->driver);
+                        json_print_string(stdout, all[i]->driver);
                         json_members(&s);
                         putchar('}');
                 } else {
@@ -201,7 +201,7 @@ void gpus_print_other_shareable(PciDevice *const *all, bool json) {
                         continue;
                 if (json) {
                         fputs(n ? ",\n    {\"address\":null,\"name\":" : "\n    {\"address\":null,\"name\":", stdout);
-                        json_write_string(stdout, parents[i]->name);
+                        json_print_string(stdout, parents[i]->name);
                         fputs(",\"driver\":null,\"numa_node\":null,\"sriov\":null,\"mdev_types\":", stdout);
                         json_mdev_types(parents[i]);
                         putchar('}');

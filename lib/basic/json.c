@@ -475,18 +475,15 @@ char *json_format(const JsonValue *v) {
         return b.s;
 }
 
-void json_write_string(FILE *f, const char *s) {
-        if (!s) {
-                fputs("null", f);
-                return;
-        }
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                if (*p == '"' || *p == '\\')
-                        fprintf(f, "\\%c", *p);
-                else if (*p < 0x20 || *p == 0x7f)
-                        fprintf(f, "\\u%04x", *p);
-                else
-                        fputc(*p, f);
-        fputc('"', f);
+char *json_quote(const char *s) {
+        if (!s)
+                return xstrdup("null");
+        Buffer b = {};
+        format_string(&b, s);
+        return b.s;
+}
+
+void json_print_string(FILE *f, const char *s) {
+        _cleanup_free_ char *q = json_quote(s);
+        fputs(q, f);
 }

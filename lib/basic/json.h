@@ -61,6 +61,8 @@ bool json_array_has_string(const JsonValue *array, const char *s);
 
 /* Compact serialisation (for messages and tests); strings escaped per RFC 8259. malloc'd. */
 char *json_format(const JsonValue *v);
-
-/* Writes s to f as a JSON string (quoted, escaped per RFC 8259); NULL as null. For programs that print JSON. */
-void json_write_string(FILE *f, const char *s);
+/* s as a JSON string literal with its quotes, escaped per RFC 8259; "null" for NULL. malloc'd. For writers that print
+ * their JSON directly (vxm gpus, vxm check). */
+char *json_quote(const char *s);
+/* The same, written to f. */
+void json_print_string(FILE *f, const char *s);

@@ -402,7 +402,7 @@ int mdev_record_read(const char *uuid, MdevRecord *ret) {
 
         const char *version = state_file_get(s, "VERSION"), *owner = state_file_get(s, "OWNER"),
                    *parent = state_file_get(s, "PARENT"), *type = state_file_get(s, "TYPE"),
-                   *created = state_file_get(s, "CREATED"), *node = state_file_get(s, "NODE_OWNER");
+                   *created = state_file_get(s, "CREATED");
         uint64_t index;
         int group = -1;
         bool c;
@@ -410,8 +410,7 @@ int mdev_record_read(const char *uuid, MdevRecord *ret) {
         MdevRecord rec = { .group = -1 };
         if (!version || strcmp(version, "1") != 0 || !owner || !guest_name_is_valid(owner, NULL) || !parent || !type ||
             !created || parse_boolean(created, &c) < 0 || state_file_get_u64(s, "INDEX", &index) < 0 || index > 1024 ||
-            uuid_parse(uuid, u) < 0 || (state_file_get(s, "GROUP") && state_file_get_int(s, "GROUP", &group) < 0) ||
-            (node && vfio_node_owner_parse(node, &rec.node_before) < 0))
+            uuid_parse(uuid, u) < 0 || (state_file_get(s, "GROUP") && state_file_get_int(s, "GROUP", &group) < 0))
                 return -EBADMSG;
         uuid_format(u, rec.uuid);
         rec.owner = xstrdup(owner);
@@ -420,7 +419,6 @@ int mdev_record_read(const char *uuid, MdevRecord *ret) {
         rec.type = xstrdup(type);
         rec.created = c;
         rec.group = group;
-        rec.node_changed = node != NULL;
         *ret = rec;
         return 0;
 }
@@ -440,10 +438,6 @@ int mdev_record_write(const MdevRecord *rec) {
         state_file_set(s, "CREATED", rec->created ? "yes" : "no");
         if (rec->group >= 0)
                 state_file_setf(s, "GROUP", "%d", rec->group);
-        if (rec->node_changed) {
-                _cleanup_free_ char *o = vfio_node_owner_format(&rec->node_before);
-                state_file_set(s, "NODE_OWNER", o);
-        }
         return state_file_save(path, s);
 }
 

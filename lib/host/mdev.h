@@ -5,7 +5,6 @@
 #include <stddef.h>
 
 #include "basic/uuid-util.h"
-#include "host/vfio-node.h"
 
 /* Mediated devices (Documentation/driver-api/vfio-mediated-device.rst): parents in /sys/class/mdev_bus/NAME with
  * their mdev_supported_types/TYPE/{available_instances,create,name,description,device_api,devices/}, and the devices
@@ -80,8 +79,8 @@ int mdev_remove(const char *uuid, unsigned timeout_ms);
 /* What vxm-mdev did for one mdev, /run/vxm/.state/mdev/UUID, written before the change:
  *   VERSION=1  OWNER=NAME  INDEX=0  PARENT=mbochs  TYPE=mbochs-medium
  *   CREATED=yes|no       no: it existed already (mdevctl, by hand) and is left in place
- *   GROUP=12             its IOMMU group, once known
- *   NODE_OWNER=0:992:0660  the owner of /dev/vfio/GROUP before vxm gave it to the guest's user */
+ *   GROUP=12             its IOMMU group, once known: vxm-guest devices-up lends /dev/vfio/GROUP to the guest's
+ *                        user (host/vfio-lend.h), as it does the groups of the guest's PCI devices */
 typedef struct MdevRecord {
         char uuid[UUID_STRLEN];
         char *owner;
@@ -90,8 +89,6 @@ typedef struct MdevRecord {
         char *type;
         bool created;
         int group; /* -1 unknown */
-        bool node_changed;
-        VfioNodeOwner node_before;
 } MdevRecord;
 
 void mdev_record_done(MdevRecord *r);

@@ -26,6 +26,18 @@ void vf_holds_free(VfHold *h, size_t n) {
         free(h);
 }
 
+VfReserved *vf_reserved_by_devices(Guest *const *guests, size_t *ret_n) {
+        VfReserved *l = NULL;
+        size_t n = 0;
+        for (size_t i = 0; guests[i]; i++)
+                for (size_t j = 0; j < guests[i]->n_devices; j++) {
+                        l = xrealloc(l, (n + 1) * sizeof *l);
+                        l[n++] = (VfReserved){ .address = guests[i]->devices[j].address, .guest = guests[i]->name };
+                }
+        *ret_n = n;
+        return l;
+}
+
 char *vf_hold_unit(const char *owner) {
         return xasprintf("vxm-vf@%s.service", owner);
 }

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "config/config.h"
 #include "config/pci-address.h"
 #include "host/sriov.h"
 
@@ -47,6 +48,8 @@ typedef struct VfReserved {
         PciAddress address;
         const char *guest;
 } VfReserved;
+/* Every Device= of these guests (NULL-terminated), each reserved for its guest; the names are borrowed. */
+VfReserved *vf_reserved_by_devices(Guest *const *guests, size_t *ret_n);
 
 typedef struct VfRequest {
         const char *owner;

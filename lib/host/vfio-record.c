@@ -8,7 +8,6 @@
 #include "basic/parse-util.h"
 #include "basic/root-path.h"
 #include "host/state-file.h"
-#include "host/vfio-node.h"
 #include "host/vfio-record.h"
 
 /* A state-file record (host/state-file.h, the one record format), with these keys:
@@ -35,11 +34,9 @@ static StateFile *to_state(const VfioRecord *r, const char *bdf) {
         state_file_set(s, "DRIVER_OVERRIDE", r->driver_override ?: "");
         if (r->group >= 0)
                 state_file_setf(s, "GROUP", "%d", r->group);
-        if (r->node_changed) {
-                VfioNodeOwner o = { .uid = r->node_uid, .gid = r->node_gid, .mode = r->node_mode };
-                _cleanup_free_ char *v = vfio_node_owner_format(&o);
-                state_file_set(s, "NODE_OWNER", v);
-        }
+        if (r->node_changed)
+                state_file_setf(s, "NODE_OWNER", "%u:%u:%04o", (unsigned) r->node_uid, (unsigned) r->node_gid,
+                                (unsigned) (r->node_mode & 07777));
         return s;
 }
 
@@ -52,13 +49,14 @@ char *vfio_record_format(const VfioRecord *r, const char *bdf) {
 }
 
 static int parse_owner(const char *v, VfioRecord *r) {
-        VfioNodeOwner o;
-        if (vfio_node_owner_parse(v, &o) < 0)
+        unsigned uid, gid, mode;
+        int n = -1;
+        if (sscanf(v, "%u:%u:%o%n", &uid, &gid, &mode, &n) != 3 || n < 0 || v[n] != '\0' || mode > 07777)
                 return -EBADMSG;
         r->node_changed = true;
-        r->node_uid = o.uid;
-        r->node_gid = o.gid;
-        r->node_mode = o.mode;
+        r->node_uid = (uid_t) uid;
+        r->node_gid = (gid_t) gid;
+        r->node_mode = (mode_t) mode;
         return 0;
 }
 

@@ -24,6 +24,7 @@ typedef struct QemuPlan {
         /* Devices shared with the host, known only once vxm-vf@/vxm-mdev@ ran (lib/qemu/qemu-plan-shared.c): */
         char **vfs;        /* one per guest->vfs: the VF its hold names, NULL while none is held */
         char **mdev_uuids; /* one per guest->mdevs: its record's UUID, else uuid= or the derived one; NULL if none */
+        uint64_t ovmf_mmio64_mb; /* X-PciMmio64Mb for OVMF's 64-bit PCI window; 0: its default (mmio-window.h) */
 } QemuPlan;
 
 /* Returns 0 or a negative errno after logging what is wrong with file:line where the config is at fault. */
@@ -96,3 +97,5 @@ int qemu_argv_shared(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-shar
 /* lib/qemu/qemu-plan-shared.c: fills vfs and mdev_uuids, and frees them */
 int qemu_plan_shared(const Guest *g, QemuPlan *p);
 void qemu_plan_shared_done(QemuPlan *p);
+/* issue 14 */
+int qemu_argv_mmio_window(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-mmio-window.c */

@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # vxm-sriov, vxm-vf and vxm-mdev against a fake sysfs with a fake kernel that enables VFs and creates mdevs like the
-# real one (../vfio/pci-mock-shared.c), and what vxm check, gpus, status and show say about them (issue 11). One case
-# per invocation: test-shared.sh CASE; "list" prints the cases. Environment (set by meson): VXM_SRIOV, VXM_VF,
-# VXM_MDEV, VXM_CLI, VXM_VFIO, PCI_MOCK, PRELOAD_FIRST.
+# real one (../vfio/pci-mock-shared.c), the lending of their VFIO group nodes by vxm-guest devices-up/down, and what
+# vxm check (--json, asserted with ../check/findings.py), gpus, status and show say about them (issue 11). One case per
+# invocation: test-shared.sh CASE; "list" prints the cases. Environment (set by meson): VXM_SRIOV, VXM_VF, VXM_MDEV,
+# VXM_CLI, VXM_VFIO, VXM_GUEST, PCI_MOCK, PRELOAD_FIRST.
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
 . "$here/../vfio/fake-sysfs.sh"
-: "${VXM_SRIOV:?}" "${VXM_VF:?}" "${VXM_MDEV:?}" "${VXM_CLI:?}" "${VXM_VFIO:?}" "${PCI_MOCK:?}"
+: "${VXM_SRIOV:?}" "${VXM_VF:?}" "${VXM_MDEV:?}" "${VXM_CLI:?}" "${VXM_VFIO:?}" "${VXM_GUEST:?}" "${PCI_MOCK:?}"
 # shellcheck source=tests/helpers/vfio/test-lib.sh
 . "$here/../vfio/test-lib.sh"
 
@@ -18,6 +21,15 @@ sriov() { run "$VXM_SRIOV" "$@"; }
 vf() { run "$VXM_VF" "$@"; }
 mdev() { run "$VXM_MDEV" "$@"; }
 vxm() { run "$VXM_CLI" "$@"; }
+guestctl() { run "$VXM_GUEST" "$@"; }
+# has ID VERDICT [SUBJECT [MESSAGE-RE [HINT-RE]]]: a finding in the vxm check --json output in $T/out
+has() {
+	python3 "$here/../check/findings.py" "$T/out" has "$@" || exit 1
+	ok "$1: $2${3:+ $3}${4:+ /$4/}${5:+ -> /$5/}"
+}
+# group_of BDF: the IOMMU group of a PCI device
+group_of() { basename "$(readlink "$R/sys/bus/pci/devices/$1/iommu_group")"; }
+NOBODY=$(id -u nobody)
 # kernel ATTR VALUE: a write by hand (the user, mdevctl), through the fake kernel
 kernel() {
 	# shellcheck disable=SC2016 # expanded by that sh
@@ -232,7 +244,25 @@ case_vf_two_guests_third_refused() {
 	expect_driver "$vb" vfio-pci
 	expect_record "$va" BOUND_BY_VXM=yes
 	expect_record "$va" DRIVER=
-	expect_node "/dev/vfio/$(basename "$(readlink "$R/sys/bus/pci/devices/$va/iommu_group")")" nobody:root 600
+	# vxm-vf hands the node to nobody: it stays root's until the guest's unit lends it (ExecStartPre=+ devices-up)
+	local na nb
+	na=/dev/vfio/$(group_of "$va") nb=/dev/vfio/$(group_of "$vb")
+	expect_node "$na" root:root 600
+	expect_acl "$na" ""
+	guestctl devices-up a
+	expect_rc 0
+	expect_out "Lent $na to user nobody \(ACL\) for guest a: its virtual function $va \(VirtualFunction=0000:02:00.0\)"
+	expect_node "$na" root:root 660 # still root's; the group bits show the ACL's mask
+	expect_acl "$na" "user:$NOBODY:rw-
+mask::rw-"
+	expect_acl "$nb" "" # b's VF is not a's to open
+	grep -qx "NODE0_PATH=$na" "$R/run/vxm/.state/vfio-lend/a" || fail "the lend record does not name $na"
+	ok "recorded in vfio-lend/a"
+	guestctl devices-down a
+	expect_rc 0
+	expect_acl "$na" ""
+	expect_node "$na" root:root 600
+	expect_no_state vfio-lend a
 
 	snapshot "$T/before"
 	vf allocate c
@@ -309,6 +339,11 @@ case_vf_held_not_given_by_device() {
 	expect_rc 1
 	expect_out "0000:02:00.1 .* is the virtual function that guest a took for its VirtualFunction= line 1 \(/run/vxm/.state/vf/0000:02:00.1\): it goes to no other guest until a stops"
 	expect_unchanged
+	# nor does the lending let desk's QEMU open it, whatever bound it
+	guestctl devices-up desk
+	expect_rc 1
+	expect_out "desk: Device=0000:02:00.1 is the virtual function that guest a holds \(/run/vxm/.state/vf/0000:02:00.1\), refusing to lend its group"
+	expect_unchanged
 	# once a's run is over (its hold stale), the Device= line may have it
 	VXM_TEST_RUNNING=nobody run "$VXM_VFIO" bind $VF1
 	expect_rc 0
@@ -336,13 +371,15 @@ case_vf_status_show_check_gpus() {
 	sriov_host
 	guest a VirtualFunction=0000:02:00.0,vfs=2
 	guest c VirtualFunction=0000:02:00.0,vfs=3
-	vxm check a
+	vxm check --json a
 	expect_rc 1
-	expect_out "^\[ FAIL \] VirtualFunction=0000:02:00.0 \(/etc/vxm/a.conf:5\): vfs=3 is more than 0000:02:00.0 offers: at most 2"
-	expect_out "-> fix vfs= at /etc/vxm/c.conf:5 \(the largest vfs= of the guests that share 0000:02:00.0\)"
+	has virtual-function fail /etc/vxm/a.conf:5 "^VirtualFunction=0000:02:00.0: vfs=3 is more than 0000:02:00.0 offers: at most 2" \
+		"^fix vfs= at /etc/vxm/c.conf:5 \(the largest vfs= of the guests that share 0000:02:00.0\)$"
+	has pci-device ok a "no Device= in \[PCI\]: the guest takes only its VirtualFunction= and Mdev= devices"
+	has mdev ok a "no Mdev= in \[PCI\]"
 	guest c VirtualFunction=0000:02:00.0
-	vxm check a
-	expect_out "vxm enables 2 of its 2 \(vfs=\) when the first guest that shares it starts"
+	vxm check --json a
+	has virtual-function ok /etc/vxm/a.conf:5 "vxm enables 2 of its 2 \(vfs=\) when the first guest that shares it starts"
 	vxm show a
 	expect_out "'vfio-pci,host=<VF of 0000:02:00.0 allocated at start>,bus=vxm-vf0,addr=00.0'"
 	sriov enable $PF
@@ -360,12 +397,17 @@ case_vf_status_show_check_gpus() {
 	expect_out "/run/vxm/.state/vf/$va: VERSION=1 PF=0000:02:00.0 OWNER=a INDEX=0"
 	expect_out "/run/vxm/.state/vfio/$va: VERSION=1 BOUND_BY_VXM=yes"
 	expect_out "/run/vxm/.state/sriov/0000:02:00.0: VERSION=1 NUMVFS=0 AUTOPROBE=1 ENABLE=2"
-	vxm check c
-	expect_out "^\[  ok  \] VirtualFunction=0000:02:00.0 \(/etc/vxm/c.conf:5\): 1 of the 2 VFs of 0000:02:00.0 are free for this guest"
+	vxm check --json c
+	has virtual-function ok /etc/vxm/c.conf:5 "^VirtualFunction=0000:02:00.0: 1 of the 2 VFs of 0000:02:00.0 are free for this guest$"
 	guest c VirtualFunction=0000:02:00.0 VirtualFunction=0000:02:00.0
-	vxm check c
+	vxm check --json c
 	expect_rc 1
-	expect_out "^\[ FAIL \] VirtualFunction=0000:02:00.0 \(/etc/vxm/c.conf:5\): 1 VF free, the guest needs 2: every virtual function of 0000:02:00.0 is taken: $va \(guest a\)"
+	has virtual-function fail /etc/vxm/c.conf:5 "^VirtualFunction=0000:02:00.0: 1 VF free, the guest needs 2: every virtual function of 0000:02:00.0 is taken: $va \(guest a\)" \
+		"stop a guest that holds one"
+	has virtual-function fail /etc/vxm/c.conf:6
+	# the text form names the id and the line
+	vxm check c
+	expect_out "^\[ FAIL \] virtual-function /etc/vxm/c.conf:5: VirtualFunction=0000:02:00.0: 1 VF free"
 
 	vxm gpus
 	expect_out "^Other devices guests can share:"
@@ -400,8 +442,9 @@ case_mdev_lifecycle() {
 	uuid=$(sed -n 's|.*sysfsdev=.*/sys/bus/mdev/devices/\([0-9a-f-]*\),.*|\1|p' "$T/out")
 	[ -n "$uuid" ] || fail "vxm show names no mdev"
 	ok "vxm show m: mdev $uuid"
-	vxm check m
-	expect_out "^\[  ok  \] Mdev=auto,type=mbochs-medium \(/etc/vxm/m.conf:5\): would be created on mbochs \(NUMA node -1, the guest's is -1; 16 free\) as $uuid"
+	vxm check --json m
+	has mdev ok /etc/vxm/m.conf:5 "^Mdev=auto,type=mbochs-medium: would be created on mbochs \(NUMA node -1, the guest's is -1; 16 free\) as $uuid$"
+	has virtual-function ok m "no VirtualFunction= in \[PCI\]"
 
 	mdev create m
 	expect_rc 0
@@ -413,9 +456,16 @@ case_mdev_lifecycle() {
 	expect_state mdev "$uuid" PARENT=mbochs
 	expect_state mdev "$uuid" OWNER=m
 	expect_state mdev "$uuid" GROUP=100
-	expect_state mdev "$uuid" NODE_OWNER=0:0:0600
-	expect_node /dev/vfio/100 nobody:root 600
 	expect_out "created mdev $uuid \(mbochs-medium on mbochs\)"
+	# the node stays root's; the guest's unit lends it (ExecStartPre=+ devices-up) from the record
+	expect_node /dev/vfio/100 root:root 600
+	expect_acl /dev/vfio/100 ""
+	guestctl devices-up m
+	expect_rc 0
+	expect_out "Lent /dev/vfio/100 to user nobody \(ACL\) for guest m: its mdev $uuid \(Mdev=, mbochs-medium on mbochs\)"
+	expect_acl /dev/vfio/100 "user:$NOBODY:rw-
+mask::rw-"
+	expect_node /dev/vfio/100 root:root 660 # still root's; the group bits show the ACL's mask
 
 	mdev create m # a second start (after a killed one): the same mdev
 	expect_rc 0
@@ -426,6 +476,12 @@ case_mdev_lifecycle() {
 	vxm gpus
 	expect_out "^mbochs \(a virtual mdev parent: Mdev=mbochs,type=...\)"
 	expect_out "      mbochs-medium: 15 available, 1 in use \(virtual display, 16 MB video memory\)"
+
+	guestctl devices-down m # ExecStopPost=+, before vxm-mdev@m stops
+	expect_rc 0
+	expect_acl /dev/vfio/100 ""
+	expect_node /dev/vfio/100 root:root 600
+	expect_no_state vfio-lend m
 
 	# QEMU still has it open for a moment: remove waits
 	echo 300 >"$R/sys/bus/mdev/devices/$uuid/.mock-busy-ms"
@@ -472,9 +528,17 @@ case_mdev_preexisting_left_alone() {
 	expect_rc 0
 	expect_out "mdev $uuid exists already \(made by mdevctl or by hand\): using it, and leaving it in place"
 	expect_state mdev $uuid CREATED=no
-	expect_state mdev $uuid NODE_OWNER=0:65534:0660
-	expect_node /dev/vfio/100 nobody:nogroup 600
+	expect_node /dev/vfio/100 root:nogroup 660
 	[ "$(available large)" = 3 ] || fail "available_instances $(available large)"
+	guestctl devices-up m
+	expect_rc 0
+	expect_node /dev/vfio/100 root:nogroup 660
+	expect_acl /dev/vfio/100 "user:$NOBODY:rw-
+mask::rw-"
+	guestctl devices-down m
+	expect_rc 0
+	expect_node /dev/vfio/100 root:nogroup 660
+	expect_acl /dev/vfio/100 ""
 	mdev remove m
 	expect_rc 0
 	[ -e "$R/sys/bus/mdev/devices/$uuid" ] || fail "the pre-existing mdev was removed"
@@ -515,9 +579,10 @@ case_mdev_refusals() {
 	mdev create m
 	expect_rc 1
 	expect_out "type mbochs-large of mbochs has no free instance \(available_instances=0; 0 exist\)"
-	vxm check m
+	vxm check --json m
 	expect_rc 1
-	expect_out "^\[ FAIL \] Mdev=mbochs,type=mbochs-large \(/etc/vxm/m.conf:5\): type mbochs-large of mbochs has no free instance"
+	has mdev fail /etc/vxm/m.conf:5 "^Mdev=mbochs,type=mbochs-large: type mbochs-large of mbochs has no free instance" \
+		"^fix Mdev= at /etc/vxm/m.conf:5$"
 	expect_unchanged
 
 	rm "$R/etc/machine-id"

@@ -6,9 +6,10 @@
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vxm-helper-test.XXXXXX")
 R=$T/root
-holder=
+holder= systemd=
 cleanup() {
 	[ -z "$holder" ] || kill "$holder" 2>/dev/null || true
+	[ -z "$systemd" ] || kill "$systemd" 2>/dev/null || true
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -21,14 +22,14 @@ fail() {
 }
 ok() { printf 'ok: %s\n' "$*"; }
 
-# run PROGRAM ARGS...: under the fake kernel; output in $T/out (also shown), exit status in $rc
+# run PROGRAM ARGS...: under the fake kernel; output in $T/out (also shown), exit status in $rc (124: it hung)
 run() {
 	local prog=$1
 	shift
 	printf '+ %s %s\n' "${prog##*/}" "$*"
 	rc=0
 	env VXM_ROOT="$R" VXM_MOCK_LOG="$T/mock.log" LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST:}$PCI_MOCK" \
-		SYSTEMD_LOG_LEVEL=info "$prog" "$@" >"$T/out" 2>&1 || rc=$?
+		SYSTEMD_LOG_LEVEL=info timeout 20 "$prog" "$@" >"$T/out" 2>&1 || rc=$?
 	sed 's/^/    /' "$T/out"
 }
 
@@ -78,6 +79,15 @@ expect_node() { # PATH OWNER:GROUP MODE | absent
 	[ -e "$p" ] || fail "$1 missing"
 	[ "$(stat -c '%U:%G %a' "$p")" = "$2 $3" ] || fail "$1 is $(stat -c '%U:%G %a' "$p"), expected $2 $3"
 	ok "$1 is $2 $3"
+}
+
+# expect_acl PATH ENTRIES: the named-user entries and the mask of PATH's ACL, one per line in getfacl -n's order
+# ("" for none: no ACL beyond owner, group and other)
+expect_acl() {
+	local got
+	got=$(getfacl -cpn "$R$1" 2>/dev/null | grep -E '^(user:[0-9]+|mask)::?' || true)
+	[ "$got" = "$2" ] || fail "ACL of $1 is '${got//$'\n'/ }', expected '${2//$'\n'/ }'"
+	ok "ACL of $1: ${2:-none}"
 }
 
 # snapshot FILE: every path, type, mode, owner, link target and file content under the root (not /proc)
