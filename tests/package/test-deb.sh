@@ -19,7 +19,9 @@ version=$(dpkg-deb -f "$deb" Version)
 if [ "$version" = "$meson_version" ]; then ok "package version $version = meson project version"; else
 	not_ok "package version $version, meson project version $meson_version (debian/changelog and meson.build disagree)"
 fi
-[ "$(basename "$deb")" = "vxm_${version}_amd64.deb" ] && ok "named vxm_${version}_amd64.deb" || not_ok "named $(basename "$deb")"
+if [ "$(basename "$deb")" = "vxm_${version}_amd64.deb" ]; then ok "named vxm_${version}_amd64.deb"; else
+	not_ok "named $(basename "$deb")"
+fi
 
 contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|')
 for path in \
@@ -29,6 +31,7 @@ for path in \
 	/lib/systemd/system/vxm-guest@.service /lib/systemd/system/vxm-vfio@.service \
 	/lib/udev/rules.d/70-vxm.rules \
 	/usr/lib/sysusers.d/vxm.conf /usr/lib/tmpfiles.d/vxm.conf \
+	/usr/share/bash-completion/completions/vxm \
 	/usr/share/man/man1/vxm.1.gz /usr/share/man/man5/vxm.conf.5.gz /usr/share/man/man8/vxm-generator.8.gz \
 	/usr/share/doc/vxm/copyright; do
 	if grep -qxF "$path" <<<"$contents"; then ok "ships $path"; else not_ok "does not ship $path"; fi
@@ -53,10 +56,16 @@ fi
 ctl=$(mktemp -d)
 trap 'rm -rf "$ctl"' EXIT
 dpkg-deb -e "$deb" "$ctl"
-grep -q '^ *systemd-sysusers .*vxm.conf' "$ctl/postinst" && ok "postinst creates the vxm user" || not_ok "postinst: no systemd-sysusers"
-grep -q 'systemd-tmpfiles .*--create vxm.conf' "$ctl/postinst" && ok "postinst applies tmpfiles.d" ||
+if grep -q '^ *systemd-sysusers .*vxm.conf' "$ctl/postinst"; then ok "postinst creates the vxm user"; else
+	not_ok "postinst: no systemd-sysusers"
+fi
+if grep -q 'systemd-tmpfiles .*--create vxm.conf' "$ctl/postinst"; then ok "postinst applies tmpfiles.d"; else
 	not_ok "postinst: no systemd-tmpfiles"
-! grep -Eq 'systemctl .*(start|enable|restart)|deb-systemd-invoke|deb-systemd-helper' "$ctl/postinst" &&
-	ok "postinst starts and enables nothing" || not_ok "postinst starts or enables a unit"
+fi
+if grep -Eq 'systemctl .*(start|enable|restart)|deb-systemd-invoke|deb-systemd-helper' "$ctl/postinst"; then
+	not_ok "postinst starts or enables a unit"
+else
+	ok "postinst starts and enables nothing"
+fi
 echo "1..$n"
 exit $failed

@@ -13,7 +13,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/vxm-cli-test.XXXXXX")
 R=$T/root
 trap 'rm -rf "$T"' EXIT
-export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent NO_COLOR= TERM=xterm
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent NO_COLOR='' TERM=xterm
 
 fail() {
 	printf 'FAIL: %s\n' "$*"
