@@ -163,13 +163,6 @@ static int gpu_acceptable(const Gpu *g) {
         return 0;
 }
 
-static const PciDevice *gpu_group_member(const Gpu *g, const char *bdf) {
-        for (size_t i = 0; g->group && g->group[i]; i++)
-                if (strcmp(g->group[i]->bdf, bdf) == 0)
-                        return g->group[i];
-        return g->dev;
-}
-
 static void write_config(FILE *f, const Plan *p) {
         const Gpu *gpu = p->gpu;
         const char *gpu_name = gpu->dev->name ?: gpu->dev->bdf;
@@ -197,11 +190,13 @@ static void write_config(FILE *f, const Plan *p) {
                 fprintf(f, "# IOMMU group %d goes to the guest whole: the GPU and every other device in it.\n",
                         gpu->dev->iommu_group);
         for (size_t i = 0; gpu->take[i]; i++) {
-                const PciDevice *m = gpu_group_member(gpu, gpu->take[i]);
+                const PciDevice *m = gpu_member(gpu, gpu->take[i]);
                 _cleanup_free_ char *cls = pci_name_class(m->class_code);
-                bool foreign = strv_contains(gpu->foreign, gpu->take[i]);
+                bool other_slot = !pci_address_same_slot(&m->address, &gpu->dev->address);
                 fprintf(f, "# %s: %s (%s)%s\n", m->bdf, m->name ?: "", cls ?: "?",
-                        foreign ? ", not part of the card: the host loses it while the guest runs" : "");
+                        !other_slot             ? ""
+                        : pci_device_is_idle(m) ? ", not part of the card"
+                                                : ", not part of the card: the host loses it while the guest runs");
                 fprintf(f, "Device=%s\n", m->bdf);
         }
 
@@ -251,10 +246,13 @@ static int write_temp(const Plan *p, char **ret_tmp) {
         _cleanup_free_ char *dir = root_path("/etc/vxm"), *tmpl = xasprintf("%s/.%s.conf.XXXXXX", dir, p->name);
         int r = root_mkdir_p("/etc/vxm", 0755);
         if (r < 0)
-                return log_error_errno(r, "Failed to create /etc/vxm: %m");
+                return log_error_errno(r, "Failed to create /etc/vxm: %m%s",
+                                       r == -EACCES || r == -EPERM ? " (run vxm new as root)" : "");
         int fd = mkostemp(tmpl, O_CLOEXEC);
         if (fd < 0)
-                return log_error_errno(errno, "Failed to create a file in /etc/vxm: %m");
+                return log_error_errno(errno, "Failed to create a file in /etc/vxm: %m%s",
+                                       errno == EACCES || errno == EPERM || errno == EROFS ? " (run vxm new as root)"
+                                                                                           : "");
         FILE *f = fdopen(fd, "w");
         if (!f) {
                 r = -errno;
@@ -396,9 +394,9 @@ int cmd_new(int argc, char *argv[]) {
                 return 1;
         }
 
+        size_t more = strv_length(gpu.take) - 1;
         printf("Wrote %s: the GPU at %s and %zu more device%s of its IOMMU group, Memory=%lluG, CPUs=%u", final,
-               gpu.dev->bdf, strv_length(gpu.take) - 1, strv_length(gpu.take) == 2 ? "" : "s",
-               (unsigned long long) (plan.memory >> 30), plan.cpus);
+               gpu.dev->bdf, more, more == 1 ? "" : "s", (unsigned long long) (plan.memory >> 30), plan.cpus);
         if (plan.have_monitor)
                 printf(", Looking Glass for %ux%u (%s)", plan.monitor.width, plan.monitor.height, connector);
         printf(".\nNext: vxm check %s, then systemctl daemon-reload && systemctl start vxm-guest@%s\n", name, name);

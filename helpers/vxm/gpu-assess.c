@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "basic/macro.h"
 #include "basic/root-path.h"
@@ -63,19 +64,23 @@ int gpu_assess(Gpu *g, const PciDevice *d, bool iommu) {
         if (r < 0)
                 return r;
 
+        /* The guest takes every endpoint of the group (bridges stay with the host), also the idle ones. */
+        for (size_t i = 0; g->group[i]; i++)
+                if (strcmp(g->group[i]->bdf, d->bdf) != 0 && !pci_device_is_pci_bridge(g->group[i]))
+                        strv_push(&g->take, g->group[i]->bdf);
+
+        /* Other functions of the card (HDMI audio, USB-C) go along naturally; a device of another slot that the
+         * host uses is what makes a group a problem. */
         _cleanup_pci_device_array_free_ PciDevice **busy = NULL;
         r = vfio_group_offenders(d, NULL, 0, &busy);
         if (r < 0)
                 return r;
         _cleanup_strv_free_ char **described = NULL;
-        for (size_t i = 0; busy[i]; i++) {
-                strv_push(&g->take, busy[i]->bdf);
-                /* Other functions of the card (HDMI audio, USB-C) go along naturally; other slots are foreign. */
+        for (size_t i = 0; busy[i]; i++)
                 if (!pci_address_same_slot(&busy[i]->address, &d->address)) {
                         strv_push(&g->foreign, busy[i]->bdf);
                         strv_consume(&described, xasprintf("%s (%s)", busy[i]->bdf, busy[i]->driver));
                 }
-        }
         if (described) {
                 _cleanup_free_ char *list = xstrdup(described[0]);
                 for (size_t i = 1; described[i]; i++) {
@@ -89,4 +94,13 @@ int gpu_assess(Gpu *g, const PciDevice *d, bool iommu) {
                                      d->iommu_group, list));
         }
         return 0;
+}
+
+const PciDevice *gpu_member(const Gpu *g, const char *bdf) {
+        if (strcmp(g->dev->bdf, bdf) == 0)
+                return g->dev;
+        for (size_t i = 0; g->group && g->group[i]; i++)
+                if (strcmp(g->group[i]->bdf, bdf) == 0)
+                        return g->group[i];
+        return NULL;
 }

@@ -11,10 +11,12 @@ typedef struct Gpu {
         const PciDevice *dev;
         int numa_node;       /* -1: none or unknown */
         PciDevice **group;   /* all members, sorted; NULL without an IOMMU */
-        char **take;         /* what the guest's [PCI] section lists: the GPU and its group's host-used endpoints */
-        char **foreign;      /* of those, the ones in another slot (not the card's own functions) */
+        char **take;         /* what the guest's [PCI] section lists: the GPU, then every other endpoint of its group */
+        char **foreign;      /* of those, the ones in another slot that a host driver uses */
         char **codes, **why; /* why not: machine-readable code and sentence, in parallel; NULL: it can */
 } Gpu;
 
 int gpu_assess(Gpu *g, const PciDevice *dev, bool iommu);
 void gpu_done(Gpu *g);
+/* The GPU or the member of its group with this address; NULL if neither. */
+const PciDevice *gpu_member(const Gpu *g, const char *bdf);

@@ -141,7 +141,7 @@ case_list_empty() {
 	json 'assert d == {"guests": []}, d'
 }
 
-case_list() {
+case_list_guests() {
 	fake_two_gpus "$R"
 	fake_guest win nobody 0000:01:00.0 0000:01:00.1
 	printf '[Guest]\nDescription=Linux desktop\nAutostart=yes\n' >"$R/etc/vxm/linux.conf"
@@ -463,6 +463,24 @@ case_new_foreign() {
 	printf '[Guest]\nUser=nobody\n' >"$R/etc/vxm/win.conf.d/user.conf"
 	vxm check win
 	expect_rc 0
+}
+
+# Every endpoint of the group is listed, also one that no host driver holds (here the audio function, already on
+# vfio-pci, and an idle device in another slot): "every function of its IOMMU group", not only the busy ones.
+case_new_idle_members() {
+	healthy_host
+	rm "$R/sys/devices/pci0000:00/0000:01:00.1/driver" "$R/sys/bus/pci/drivers/snd_hda_intel/0000:01:00.1"
+	fake_bound 0000:01:00.1 vfio-pci
+	fake_device 0000:00:1f.0 0x0c0500 0x8086 0x7a23 1 -
+	vxm new win --gpu 01:00.0
+	expect_rc 0
+	expect_out "and 2 more devices of its IOMMU group"
+	cp "$R/etc/vxm/win.conf" "$T/out"
+	expect_out "^Device=0000:01:00.1$"
+	expect_out "^Device=0000:00:1f.0$"
+	expect_out "^# 0000:00:1f.0: .*, not part of the card$"
+	[ "$(grep -c '^Device=' "$T/out")" = 3 ] || fail "not 3 Device= lines"
+	ok "3 Device= lines, no bridge"
 }
 
 cases=$(declare -F | sed -n 's/^declare -f case_//p')
