@@ -67,5 +67,15 @@ if grep -Eq 'systemctl .*(start|enable|restart)|deb-systemd-invoke|deb-systemd-h
 else
 	ok "postinst starts and enables nothing"
 fi
+# bash-completion's own loader finds the shipped completion on the first `vxm <TAB>` (XDG_DATA_DIRS points it at the
+# unpacked package instead of /usr/share).
+dpkg-deb -x "$deb" "$ctl/root"
+# shellcheck disable=SC2016 # expanded by that bash
+if got=$(XDG_DATA_DIRS=$ctl/root/usr/share bash -c '. /usr/share/bash-completion/bash_completion &&
+	__load_completion vxm && complete -p vxm' 2>&1) && [ "$got" = "complete -F _vxm vxm" ]; then
+	ok "bash-completion loads the shipped completion for vxm"
+else
+	not_ok "bash-completion does not load the shipped completion: $got"
+fi
 echo "1..$n"
 exit $failed
