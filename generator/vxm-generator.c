@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/guest-limits.h"
 #include "config/kernel-cmdline.h"
 #include "basic/log.h"
 #include "basic/macro.h"
@@ -16,8 +17,6 @@
 #include "basic/strv.h"
 #include "vxm-config.h"
 
-/* VFIO pins all guest RAM; QEMU itself needs some locked memory on top (libvirt uses the same 1 GiB). */
-#define MEMLOCK_HEADROOM (1ULL << 30)
 /* Time for QMP quit and SIGTERM after the guest's shutdown timeout ran out. */
 #define STOP_GRACE_SEC 30
 
@@ -114,8 +113,18 @@ typedef struct Text {
 
 static Text text;
 
+/* The buffer is allocated before the first format: vsnprintf(t->buf + t->len, ...) on the initial NULL buffer would
+ * compute NULL + 0, which C leaves undefined (UBSan's pointer-overflow check, e.g. clang's, reports it). */
+static void text_reserve(Text *t, size_t n) {
+        if (t->buf && t->cap - t->len >= n)
+                return;
+        t->cap = (t->len + n) * 2;
+        t->buf = xrealloc(t->buf, t->cap);
+}
+
 static void text_printf(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void text_printf(Text *t, const char *fmt, ...) {
+        text_reserve(t, 256);
         for (;;) {
                 va_list ap;
                 va_start(ap, fmt);
@@ -127,8 +136,7 @@ static void text_printf(Text *t, const char *fmt, ...) {
                         t->len += (size_t) n;
                         return;
                 }
-                t->cap = (t->cap + (size_t) n + 1) * 2;
-                t->buf = xrealloc(t->buf, t->cap);
+                text_reserve(t, (size_t) n + 1);
         }
 }
 
@@ -138,11 +146,9 @@ static void text_printf(Text *t, const char *fmt, ...) {
  * backslash is doubled: systemd then shows two, but the unit keeps its shape. */
 static void text_put_unit_value(Text *t, const char *value) {
         size_t trailing = 0;
+        text_reserve(t, 1);
         for (const char *p = value; *p; p++) {
-                if (t->cap - t->len < 4) {
-                        t->cap = t->cap * 2 + 64;
-                        t->buf = xrealloc(t->buf, t->cap);
-                }
+                text_reserve(t, 4);
                 if (*p == '%')
                         t->buf[t->len++] = '%';
                 t->buf[t->len++] = *p;
@@ -246,8 +252,9 @@ static int write_guest_dropin(const Guest *g, Guest *const *all, const Conflicts
         /* vxm-guest stop waits ShutdownTimeout= for the guest's own shutdown, then asks QEMU to quit, then
          * terminates it: systemd must not kill it before that last step had its time. */
         text_printf(t, "\n[Service]\nUser=%s\nTimeoutStopSec=%u\n", g->user, g->shutdown_timeout + STOP_GRACE_SEC);
-        if (g->n_devices > 0)
-                text_printf(t, "LimitMEMLOCK=%llu\n", (unsigned long long) (g->memory + MEMLOCK_HEADROOM));
+        /* VFIO pins the guest's memory, and QEMU runs unprivileged: see config/guest-limits.h. */
+        if (guest_memlock_limit(g) > 0)
+                text_printf(t, "LimitMEMLOCK=%llu\n", (unsigned long long) guest_memlock_limit(g));
         write_guest_sandbox(t, g);
 
         _cleanup_free_ char *unit = xasprintf("vxm-guest@%s.service", g->name);

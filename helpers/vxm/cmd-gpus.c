@@ -214,6 +214,7 @@ int cmd_gpus(int argc, char *argv[]) {
         if (ret == 0 && json != JSON_MODE_OFF) {
                 _cleanup_(json_freep) JsonValue *o = json_new_object();
                 JsonValue *list = json_new_array();
+                json_object_append(o, "version", json_new_number(1));
                 json_object_append(o, "iommu", json_new_boolean(iommu));
                 for (size_t i = 0; i < n; i++)
                         json_array_append(list, gpu_json(&gpus[i]));

@@ -86,6 +86,7 @@ int cmd_list(int argc, char *argv[]) {
                         json_array_append(dirs, json_new_string(config_dirs[i]));
                 for (size_t i = 0; i < k; i++)
                         json_array_append(guests, guest_info_json(&infos[i]));
+                json_object_append(o, "version", json_new_number(1));
                 json_object_append(o, "config_dirs", dirs);
                 json_object_append(o, "guests", guests);
                 if (json_print(o, json) < 0)

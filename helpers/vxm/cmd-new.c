@@ -36,6 +36,7 @@ typedef struct Plan {
         bool have_monitor;
         EdidMode monitor;
         char *connector;
+        const char *viewer; /* a suggestion for [LookingGlass] Viewer= */
 } Plan;
 
 static void help(FILE *f) {
@@ -168,8 +169,9 @@ static void write_config(FILE *f, const Plan *p) {
         const char *gpu_name = gpu->dev->name ?: gpu->dev->bdf;
 
         fprintf(f, "# Guest %s, written by vxm new for the GPU at %s (%s).\n", p->name, gpu->dev->bdf, gpu_name);
-        fprintf(f, "# Every key is explained in vxm.conf(5). Check it with: vxm check %s\n", p->name);
-        fprintf(f, "# Then: systemctl daemon-reload && systemctl start vxm-guest@%s\n\n", p->name);
+        fprintf(f, "# Every key is explained in vxm.conf(5). After a change: systemctl daemon-reload, vxm check %s,\n",
+                p->name);
+        fprintf(f, "# then systemctl start vxm-guest@%s\n\n", p->name);
 
         fprintf(f, "[Guest]\nDescription=%s on %s\n", p->name, gpu_name);
         fprintf(f, "# Half of this host's %llu MiB: the host keeps the rest for itself (vxm check warns above 7/8).\n",
@@ -229,6 +231,10 @@ static void write_config(FILE *f, const Plan *p) {
                 fprintf(f,
                         "# Shared memory for the Looking Glass client: set the guest's resolution (no monitor with an\n"
                         "# EDID is connected to the GPU now).\n#Resolution=1920x1080\n");
+        fprintf(f,
+                "# The desktop user who runs looking-glass-client (only QEMU may map the memory without one).\n"
+                "#Viewer=%s\n",
+                p->viewer);
 
         fprintf(f, "\n[Input]\n# The host's keyboard and mouse for the guest (evdev, Ctrl+Ctrl switches back).\n"
                    "#Keyboard=auto\n#Mouse=auto\n");
@@ -364,6 +370,9 @@ int cmd_new(int argc, char *argv[]) {
         plan.tpm = root_exists("/usr/bin/swtpm") && root_exists("/usr/bin/swtpm_setup");
         plan.have_monitor = edid_monitor_of_pci(gpu.dev->bdf, &plan.monitor, &connector) >= 0;
         plan.connector = connector;
+        /* Who ran sudo vxm new is likely the desktop's user; the line stays commented for the user to confirm. */
+        const char *sudo_user = getenv("SUDO_USER");
+        plan.viewer = sudo_user && *sudo_user && strcmp(sudo_user, "root") != 0 ? sudo_user : "USER";
 
         /* First without Secure Boot, to learn from the written file whether the firmware offers it. */
         _cleanup_free_ char *tmp = NULL, *tmp2 = NULL;
@@ -399,7 +408,7 @@ int cmd_new(int argc, char *argv[]) {
                gpu.dev->bdf, more, more == 1 ? "" : "s", (unsigned long long) (plan.memory >> 30), plan.cpus);
         if (plan.have_monitor)
                 printf(", Looking Glass for %ux%u (%s)", plan.monitor.width, plan.monitor.height, connector);
-        printf(".\nNext: vxm check %s, then systemctl daemon-reload && systemctl start vxm-guest@%s\n", name, name);
+        printf(".\nNext: systemctl daemon-reload, vxm check %s, then systemctl start vxm-guest@%s\n", name, name);
         pci_names_done();
         return 0;
 }

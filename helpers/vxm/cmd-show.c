@@ -68,6 +68,7 @@ int cmd_show(int argc, char *argv[]) {
 
         if (json != JSON_MODE_OFF) {
                 _cleanup_(json_freep) JsonValue *o = json_new_object();
+                json_object_append(o, "version", json_new_number(1));
                 json_object_append(o, "name", json_new_string(g->name));
                 json_object_append(o, "argv", json_new_strv(qemu));
                 return json_print(o, json) < 0 ? 1 : 0;

@@ -58,7 +58,7 @@ static void guest_units_free(GuestUnit *u, size_t n) {
 
 /* The records a guest's steps may have written: one per device, one per per-guest step. */
 static char **guest_record_paths(const Guest *g) {
-        static const char *const kinds[] = { "hugepages", "lookingglass", "input", "ddc" };
+        static const char *const kinds[] = { "vfio-lend", "hugepages", "lookingglass", "input", "ddc", "tap" };
         char **paths = NULL;
         for (size_t i = 0; i < g->n_devices; i++) {
                 char bdf[PCI_ADDRESS_STRLEN];
@@ -211,6 +211,7 @@ int cmd_status(int argc, char *argv[]) {
 
         if (json != JSON_MODE_OFF) {
                 _cleanup_(json_freep) JsonValue *o = json_new_object();
+                json_object_append(o, "version", json_new_number(1));
                 json_object_append(o, "guests", TAKE_PTR(guests));
                 if (json_print(o, json) < 0)
                         ret = 1;

@@ -26,7 +26,7 @@ int json_print(const JsonValue *v, JsonMode mode);
  * help or a message went to stderr: exit 2). */
 int parse_show_options(int argc, char *argv[], void (*help)(FILE *f), JsonMode *ret_json);
 /* Their help text for --json. */
-#define OPTION_JSON_HELP "     --json[=MODE]  JSON on stdout (MODE pretty or short; default: pretty on a terminal)\n"
+#define OPTION_JSON_HELP "     --json[=MODE]   JSON on stdout (MODE pretty or short; default: pretty on a terminal)\n"
 
 /* Colours only when stdout is a terminal, TERM is not "dumb" and NO_COLOR is unset or empty (no-color.org). */
 bool colors_enabled(void);

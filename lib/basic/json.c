@@ -549,3 +549,10 @@ void json_object_append(JsonValue *object, const char *key, JsonValue *v) {
         object->object.values[n - 1] = v;
         object->object.n = n;
 }
+char *json_quote(const char *s) {
+        if (!s)
+                return xstrdup("null");
+        Buffer b = {};
+        format_string(&b, s);
+        return b.s;
+}

@@ -75,3 +75,6 @@ void json_object_append(JsonValue *object, const char *key, JsonValue *v);
 char *json_format(const JsonValue *v);
 /* The same, indented by 2 spaces per level, one member or item per line; empty arrays and objects stay "[]", "{}". */
 char *json_format_pretty(const JsonValue *v);
+/* s as a JSON string literal with its quotes, escaped per RFC 8259; "null" for NULL. malloc'd. For writers that print
+ * their JSON directly (vxm gpus, vxm check). */
+char *json_quote(const char *s);
