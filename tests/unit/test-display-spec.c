@@ -76,8 +76,9 @@ static void test_monitor_spec(void) {
                 "serial:ABCDEFGHIJKLMN",
                 "edid:0123456",
                 "edid:0123456g",
-                "edid:"
-                "00ffffffffffff0000ffffffffffff0000ffffffffffff0000ffffffffffff00x",
+                /* 65 characters: longer than a SHA-256 in hex */
+                ("edid:"
+                 "00ffffffffffff0000ffffffffffff0000ffffffffffff0000ffffffffffff00x"),
                 "Bus:5",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
