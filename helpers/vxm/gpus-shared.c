@@ -82,12 +82,12 @@ static void print_mdev(const MdevParent *p) {
         }
 }
 
-void gpus_print_sharing(const PciDevice *d) {
+void gpus_print_sharing(const PciDevice *d, bool numa) {
         Sharing s;
         sharing_load(d->bdf, &s);
-        if (s.numa_node >= 0)
+        if (numa && s.numa_node >= 0)
                 printf("    NUMA node:   %d\n", s.numa_node);
-        else
+        else if (numa)
                 printf("    NUMA node:   unknown\n");
         if (s.pf)
                 print_sriov(s.pf);
@@ -95,64 +95,54 @@ void gpus_print_sharing(const PciDevice *d) {
         sharing_done(&s);
 }
 
-static void json_sriov(const SriovPf *pf) {
-        if (!pf || !pf->capable) {
-                fputs("null", stdout);
-                return;
-        }
-        printf("{\"totalvfs\":%u,\"numvfs\":%u,\"autoprobe\":%s,\"vfs\":[", pf->totalvfs, pf->numvfs,
-               pf->autoprobe == 0   ? "false"
-               : pf->autoprobe == 1 ? "true"
-                                    : "null");
+static JsonValue *json_sriov(const SriovPf *pf) {
+        if (!pf || !pf->capable)
+                return json_new_null();
+        JsonValue *o = json_new_object(), *vfs = json_new_array();
+        json_object_append(o, "totalvfs", json_new_number(pf->totalvfs));
+        json_object_append(o, "numvfs", json_new_number(pf->numvfs));
+        json_object_append(o, "autoprobe", pf->autoprobe < 0 ? json_new_null() : json_new_boolean(pf->autoprobe == 1));
         for (size_t i = 0; i < pf->n_vfs; i++) {
                 char vf[PCI_ADDRESS_STRLEN];
                 _cleanup_free_ char *guest = NULL, *driver = NULL;
                 vf_holder(pci_address_format(&pf->vfs[i], vf), &guest, &driver);
-                printf("%s{\"address\":\"%s\",\"driver\":", i ? "," : "", vf);
-                json_print_string(stdout, driver);
-                fputs(",\"guest\":", stdout);
-                json_print_string(stdout, guest);
-                putchar('}');
+                JsonValue *e = json_new_object();
+                json_object_append(e, "address", json_new_string(vf));
+                json_object_append(e, "driver", json_new_string(driver));
+                json_object_append(e, "guest", json_new_string(guest));
+                json_array_append(vfs, e);
         }
-        fputs("]}", stdout);
+        json_object_append(o, "vfs", vfs);
+        return o;
 }
 
-static void json_mdev_types(const MdevParent *p) {
-        putchar('[');
+static JsonValue *json_mdev_types(const MdevParent *p) {
+        JsonValue *a = json_new_array();
         for (size_t i = 0; p && i < p->n_types; i++) {
                 const MdevType *t = &p->types[i];
-                fputs(i ? ",{\"type\":" : "{\"type\":", stdout);
-                json_print_string(stdout, t->id);
-                fputs(",\"name\":", stdout);
-                json_print_string(stdout, t->name);
-                fputs(",\"description\":", stdout);
-                json_print_string(stdout, t->description);
-                fputs(",\"device_api\":", stdout);
-                json_print_string(stdout, t->device_api);
-                printf(",\"available_instances\":%u,\"devices\":[", t->available);
-                for (size_t j = 0; t->devices && t->devices[j]; j++) {
-                        fputs(j ? "," : "", stdout);
-                        json_print_string(stdout, t->devices[j]);
-                }
-                fputs("]}", stdout);
+                JsonValue *o = json_new_object();
+                json_object_append(o, "type", json_new_string(t->id));
+                json_object_append(o, "name", json_new_string(t->name));
+                json_object_append(o, "description", json_new_string(t->description));
+                json_object_append(o, "device_api", json_new_string(t->device_api));
+                json_object_append(o, "available_instances", json_new_number(t->available));
+                json_object_append(o, "devices", json_new_strv(t->devices));
+                json_array_append(a, o);
         }
-        putchar(']');
+        return a;
 }
 
-static void json_members(const Sharing *s) {
-        if (s->numa_node >= 0)
-                printf(",\"numa_node\":%d,\"sriov\":", s->numa_node);
-        else
-                fputs(",\"numa_node\":null,\"sriov\":", stdout);
-        json_sriov(s->pf);
-        fputs(",\"mdev_types\":", stdout);
-        json_mdev_types(s->mdev);
+static void json_members(const Sharing *s, JsonValue *o, bool numa) {
+        if (numa)
+                json_object_append(o, "numa_node", s->numa_node < 0 ? json_new_null() : json_new_number(s->numa_node));
+        json_object_append(o, "sriov", json_sriov(s->pf));
+        json_object_append(o, "mdev_types", json_mdev_types(s->mdev));
 }
 
-void gpus_json_sharing(const PciDevice *d) {
+void gpus_json_sharing(const PciDevice *d, JsonValue *o) {
         Sharing s;
         sharing_load(d->bdf, &s);
-        json_members(&s);
+        json_members(&s, o, false);
         sharing_done(&s);
 }
 
@@ -165,53 +155,62 @@ static bool other_shareable(const PciDevice *d) {
         return root_exists(p) || root_exists(m);
 }
 
-void gpus_print_other_shareable(PciDevice *const *all, bool json) {
+JsonValue *gpus_json_other_shareable(PciDevice *const *all) {
         _cleanup_mdev_parents_free_ MdevParent **parents = NULL;
         (void) mdev_parents_load_all(&parents);
-        size_t n = 0;
+        JsonValue *a = json_new_array();
 
-        if (json)
-                fputs(",\"shareable\":[", stdout);
         for (size_t i = 0; all && all[i]; i++) {
                 if (!other_shareable(all[i]))
                         continue;
                 Sharing s;
                 sharing_load(all[i]->bdf, &s);
-                if (json) {
-                        fputs(n ? ",\n    {\"address\":" : "\n    {\"address\":", stdout);
-                        json_print_string(stdout, all[i]->bdf);
-                        fputs(",\"name\":", stdout);
-                        json_print_string(stdout, all[i]->name);
-                        fputs(",\"driver\":", stdout);
-                        json_print_string(stdout, all[i]->driver);
-                        json_members(&s);
-                        putchar('}');
-                } else {
-                        printf("%s%s %s\n    driver:      %s\n", n ? "\n" : "\nOther devices guests can share:\n\n",
-                               all[i]->bdf, all[i]->name, all[i]->driver ?: "none");
-                        gpus_print_sharing(all[i]);
-                }
+                JsonValue *o = json_new_object();
+                json_object_append(o, "address", json_new_string(all[i]->bdf));
+                json_object_append(o, "name", json_new_string(all[i]->name));
+                json_object_append(o, "driver", json_new_string(all[i]->driver));
+                json_members(&s, o, true);
+                json_array_append(a, o);
                 sharing_done(&s);
+        }
+        /* Parents that are no PCI device at all (the kernel's sample drivers, some vendors' virtual parents). */
+        for (size_t i = 0; parents && parents[i]; i++) {
+                PciAddress addr;
+                if (pci_address_parse(parents[i]->name, &addr, NULL) == 0)
+                        continue;
+                JsonValue *o = json_new_object();
+                json_object_append(o, "address", json_new_null());
+                json_object_append(o, "name", json_new_string(parents[i]->name));
+                json_object_append(o, "driver", json_new_null());
+                json_object_append(o, "numa_node", json_new_null());
+                json_object_append(o, "sriov", json_new_null());
+                json_object_append(o, "mdev_types", json_mdev_types(parents[i]));
+                json_array_append(a, o);
+        }
+        return a;
+}
+
+void gpus_print_other_shareable(PciDevice *const *all) {
+        _cleanup_mdev_parents_free_ MdevParent **parents = NULL;
+        (void) mdev_parents_load_all(&parents);
+        size_t n = 0;
+
+        for (size_t i = 0; all && all[i]; i++) {
+                if (!other_shareable(all[i]))
+                        continue;
+                printf("%s%s %s\n    driver:      %s\n", n ? "\n" : "\nOther devices guests can share:\n\n",
+                       all[i]->bdf, all[i]->name, all[i]->driver ?: "none");
+                gpus_print_sharing(all[i], true);
                 n++;
         }
         /* Parents that are no PCI device at all (the kernel's sample drivers, some vendors' virtual parents). */
         for (size_t i = 0; parents && parents[i]; i++) {
-                PciAddress a;
-                if (pci_address_parse(parents[i]->name, &a, NULL) == 0)
+                PciAddress addr;
+                if (pci_address_parse(parents[i]->name, &addr, NULL) == 0)
                         continue;
-                if (json) {
-                        fputs(n ? ",\n    {\"address\":null,\"name\":" : "\n    {\"address\":null,\"name\":", stdout);
-                        json_print_string(stdout, parents[i]->name);
-                        fputs(",\"driver\":null,\"numa_node\":null,\"sriov\":null,\"mdev_types\":", stdout);
-                        json_mdev_types(parents[i]);
-                        putchar('}');
-                } else {
-                        printf("%s%s (a virtual mdev parent: Mdev=%s,type=...)\n",
-                               n ? "\n" : "\nOther devices guests can share:\n\n", parents[i]->name, parents[i]->name);
-                        print_mdev(parents[i]);
-                }
+                printf("%s%s (a virtual mdev parent: Mdev=%s,type=...)\n",
+                       n ? "\n" : "\nOther devices guests can share:\n\n", parents[i]->name, parents[i]->name);
+                print_mdev(parents[i]);
                 n++;
         }
-        if (json)
-                fputs(n ? "\n]" : "]", stdout);
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "basic/macro.h"
+#include "basic/strv.h"
+#include "host/state-file.h"
 #include "host/mdev.h"
 #include "host/vf-alloc.h"
 #include "status.h"
@@ -16,7 +18,10 @@ static bool first_line_for_pf(const Guest *g, size_t i) {
         return true;
 }
 
-static void print_holds(const Guest *g) {
+void status_shared_print_holds(const Guest *g) {
+        if (g->n_vfs + g->n_mdevs == 0)
+                return;
+
         VfHold *holds = NULL;
         MdevRecord *recs = NULL;
         size_t n_holds = 0, n_recs = 0;
@@ -51,47 +56,44 @@ static void print_holds(const Guest *g) {
         mdev_records_free(recs, n_recs);
 }
 
-void status_shared_units(sd_bus *bus, const Guest *g) {
-        if (g->n_vfs > 0) {
-                _cleanup_free_ char *u = xasprintf("vxm-vf@%s.service", g->name);
-                print_unit(bus, u, "SR-IOV virtual functions");
-        }
-        for (size_t i = 0; i < g->n_vfs; i++) {
-                if (!first_line_for_pf(g, i))
-                        continue;
-                char pf[PCI_ADDRESS_STRLEN];
-                pci_address_format(&g->vfs[i].pf, pf);
-                _cleanup_free_ char *u = xasprintf("vxm-sriov@%s.service", pf), *what = xasprintf("VFs of %s", pf);
-                print_unit(bus, u, what);
-        }
-        if (g->n_mdevs > 0) {
-                _cleanup_free_ char *u = xasprintf("vxm-mdev@%s.service", g->name);
-                print_unit(bus, u, "mediated devices");
-        }
-        if (g->n_vfs + g->n_mdevs > 0)
-                print_holds(g);
+size_t status_shared_max_units(const Guest *g) {
+        return g->n_vfs + 2;
 }
 
-bool status_shared_records(const Guest *g, bool first) {
+size_t status_shared_units(const Guest *g, GuestUnit *u) {
+        size_t n = 0;
+        if (g->n_vfs > 0)
+                u[n++] = (GuestUnit){ xasprintf("vxm-vf@%s.service", g->name), "SR-IOV virtual functions" };
+        for (size_t i = 0; i < g->n_vfs; i++)
+                if (first_line_for_pf(g, i)) {
+                        char pf[PCI_ADDRESS_STRLEN];
+                        u[n++] = (GuestUnit){ xasprintf("vxm-sriov@%s.service", pci_address_format(&g->vfs[i].pf, pf)),
+                                              "the physical function's VFs" };
+                }
+        if (g->n_mdevs > 0)
+                u[n++] = (GuestUnit){ xasprintf("vxm-mdev@%s.service", g->name), "mediated devices" };
+        return n;
+}
+
+void status_shared_record_paths(const Guest *g, char ***paths) {
         VfHold *holds = NULL;
         MdevRecord *recs = NULL;
         size_t n_holds = 0, n_recs = 0;
         if (g->n_vfs > 0)
                 (void) vf_holds_of(g->name, &holds, &n_holds);
         for (size_t i = 0; i < n_holds; i++) {
-                first = print_record("vf", holds[i].vf, first);
-                first = print_record("vfio", holds[i].vf, first);
+                strv_consume(paths, state_file_path("vf", holds[i].vf));
+                strv_consume(paths, state_file_path("vfio", holds[i].vf));
         }
         for (size_t i = 0; i < g->n_vfs; i++)
                 if (first_line_for_pf(g, i)) {
                         char pf[PCI_ADDRESS_STRLEN];
-                        first = print_record("sriov", pci_address_format(&g->vfs[i].pf, pf), first);
+                        strv_consume(paths, state_file_path("sriov", pci_address_format(&g->vfs[i].pf, pf)));
                 }
         if (g->n_mdevs > 0)
                 (void) mdev_records_of(g->name, &recs, &n_recs);
         for (size_t i = 0; i < n_recs; i++)
-                first = print_record("mdev", recs[i].uuid, first);
+                strv_consume(paths, state_file_path("mdev", recs[i].uuid));
         vf_holds_free(holds, n_holds);
         mdev_records_free(recs, n_recs);
-        return first;
 }

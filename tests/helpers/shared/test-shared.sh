@@ -392,11 +392,14 @@ case_vf_status_show_check_gpus() {
 	expect_out "vfio-pci,host=$va,bus=vxm-vf0,addr=00.0"
 	vxm status a
 	expect_out "vxm-vf@a.service .* SR-IOV virtual functions"
-	expect_out "vxm-sriov@0000:02:00.0.service .* VFs of 0000:02:00.0"
+	expect_out "vxm-sriov@0000:02:00.0.service .* the physical function's VFs"
 	expect_out "VirtualFunction=0000:02:00.0 \(/etc/vxm/a.conf:5\): $va"
 	expect_out "/run/vxm/.state/vf/$va: VERSION=1 PF=0000:02:00.0 OWNER=a INDEX=0"
 	expect_out "/run/vxm/.state/vfio/$va: VERSION=1 BOUND_BY_VXM=yes"
 	expect_out "/run/vxm/.state/sriov/0000:02:00.0: VERSION=1 NUMVFS=0 AUTOPROBE=1 ENABLE=2"
+	vxm status --json a
+	expect_out '"unit":"vxm-sriov@0000:02:00.0.service"'
+	expect_out "\"path\":\"/run/vxm/.state/vf/$va\""
 	vxm check --json c
 	has virtual-function ok /etc/vxm/c.conf:5 "^VirtualFunction=0000:02:00.0: 1 of the 2 VFs of 0000:02:00.0 are free for this guest$"
 	guest c VirtualFunction=0000:02:00.0 VirtualFunction=0000:02:00.0
