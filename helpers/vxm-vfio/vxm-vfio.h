@@ -44,6 +44,8 @@ int vfio_check_holders(const VfioTarget *t);
  * unbind from vfio-pci would wait until they let go, past any stop timeout. Waits up to wait_ms for holders that are
  * exiting. */
 int vfio_check_vfio_holders(const VfioTarget *t, int group, unsigned wait_ms);
+/* A VF held by a running guest through VirtualFunction= (host/vf-alloc.h) is bound for no guest but that one. */
+int vfio_check_vf_hold(const VfioTarget *t);
 
 /* bind.c */
 int vfio_bind(VfioTarget *t);

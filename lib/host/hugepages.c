@@ -16,8 +16,9 @@
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "host/state-file.h"
+#include "host/state-lock.h"
 
-#define HUGEPAGES_LOCK "/run/vxm/.state/hugepages.lock"
+#define HUGEPAGES_LOCK "/run/vxm/.state/hugepages/.lock"
 #define RECORD_KIND "hugepages"
 
 static bool streq_ptr(const char *a, const char *b) {
@@ -126,7 +127,7 @@ static void sleep_ms(unsigned ms) {
 
 /* Held for the whole read-decide-write sequence; released when the fd closes (also when we are killed). */
 static int take_lock(void) {
-        int fd = state_file_lock(RECORD_KIND);
+        int fd = state_lock_take(RECORD_KIND);
         if (fd < 0)
                 return log_error_errno(fd, "Failed to lock %s: %m", HUGEPAGES_LOCK);
         return fd;

@@ -22,10 +22,6 @@ typedef struct StateFile {
 char *state_file_path(const char *kind, const char *name);
 /* Directory holding all records of KIND (to look at other guests' records). */
 char *state_file_dir(const char *kind);
-/* An exclusive lock on /run/vxm/.state/KIND.lock, held for a read-decide-write sequence over the records of KIND that
- * two helpers may run at once (two guests started together); released when the fd is closed, also when the holder
- * is killed. Waits for it. Returns the fd or -errno. */
-int state_file_lock(const char *kind);
 
 StateFile *state_file_new(void);
 StateFile *state_file_free(StateFile *s);
@@ -65,3 +61,8 @@ int state_file_get_int(const StateFile *s, const char *key, int *ret);
  * NULL when none. Returns the instance name (malloc'd). */
 typedef bool (*StateFileMatch)(const StateFile *s, const void *userdata);
 char *state_file_find_other(const char *kind, const char *self, StateFileMatch match, const void *userdata);
+
+/* Every instance of KIND whose record matches (e.g. all records a guest owns), sorted by name; NULL when none. */
+char **state_file_find_all(const char *kind, StateFileMatch match, const void *userdata);
+/* A StateFileMatch: the record's OWNER= is the guest named by owner (a const char *). */
+bool state_file_owned_by(const StateFile *s, const void *owner);

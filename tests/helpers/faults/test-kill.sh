@@ -46,7 +46,12 @@ same_as() {
 	diff -u "$1" "$T/now" | sed 's/^/# /'
 	cmp -s "$1" "$T/now"
 }
-no_records() { [ -z "$(ls -A "$root/run/vxm/.state/$1" 2>/dev/null)" ] || { echo "# left: $(ls -A "$root/run/vxm/.state/$1")"; return 1; }; }
+# no_records KIND: no record of KIND (its lock, a dot file, is none)
+no_records() {
+	local left
+	left=$(find "$root/run/vxm/.state/$1" -mindepth 1 ! -name '.*' 2>/dev/null)
+	[ -z "$left" ] || { echo "# left: $left"; return 1; }
+}
 rec() { cat "$root/run/vxm/.state/$1" 2>/dev/null; }
 # killed POINT CMD...: kill -9 CMD at POINT (stop-point.sh), as a TAP check
 killed() { local p=$1; shift; check "$(basename "$1") $2 killed at $p (it stopped there and marked it)" kill_at "$p" "$mark" "$out" "$@"; }
