@@ -88,7 +88,7 @@ check "recorded; the tap died with it (not persistent yet)" sh -c "[ -e '$record
 run network-down lan
 check "network-down exits 0, no record" sh -c "[ $rc = 0 ] && [ ! -e '$record' ]"
 check "network-up killed at network-up:persistent" kill_at network-up:persistent "$mark" "$root/.out" "$guest" network-up lan
-check "the tap outlived it, not on the bridge" sh -c "ip -o link show $tap && ! ip -o link show $tap | grep -q 'master br0'"
+check "the tap outlived it, not on the bridge" sh -c "ip -o link show $tap >/dev/null && ! ip -o link show $tap | grep -q 'master br0'"
 run network-down lan
 check "network-down exits 0: no tap, no record" sh -c "[ $rc = 0 ] && [ -z '$(ifindex "$tap")' ] && [ ! -e '$record' ]"
 run network-up lan
