@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 /* A small strict JSON (RFC 8259) reader for what vxm reads: QEMU firmware descriptors and QMP messages. Values are
- * immutable trees; strings are NUL-terminated UTF-8 (an embedded \u0000 is refused, so C strings stay honest). */
+ * immutable trees; strings are NUL-terminated UTF-8 (an embedded \u0000 or a byte sequence that is not UTF-8 is
+ * refused, so C strings stay honest); numbers are doubles (one beyond their range is refused). */
 
 typedef enum JsonType {
         JSON_NULL,
