@@ -56,7 +56,15 @@ static void test_refused(void) {
                 { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:0\n", 3 },
                 { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:0:0660x\n", 3 },
                 { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:0:77777\n", 3 },
-                { "VERSION=1\nBOUND_BY_VXM=yes\nSURPRISE=1\n", 3 },      /* unknown key */
+                { "VERSION=1\nBOUND_BY_VXM=yes\nSURPRISE=1\n", 3 }, /* unknown key */
+                /* found by tests/fuzz/fuzz-vfio-record: sscanf's %u took these, and -1 is chown's "leave it" */
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=-1:0:0660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:4294967295:0660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER= 5:6:0660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:+6:0660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:6:+660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:6:0680\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=99999999999:6:0660\n", 3 },
                 { "VERSION=1\n# ok\n\nBOUND_BY_VXM=yes\ngarbage\n", 5 }, /* no '=' */
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
