@@ -116,6 +116,11 @@ static Text text;
 
 static void text_printf(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void text_printf(Text *t, const char *fmt, ...) {
+        /* A buffer from the start: NULL + 0 below would be undefined behaviour (found by UBSan in fuzz-generator). */
+        if (!t->buf) {
+                t->cap = 4096;
+                t->buf = xmalloc(t->cap);
+        }
         for (;;) {
                 va_list ap;
                 va_start(ap, fmt);
@@ -133,9 +138,9 @@ static void text_printf(Text *t, const char *fmt, ...) {
 }
 
 /* Writes value so that systemd reads it back verbatim: '%' would start a specifier. The loader guarantees there is
- * no control character (no newline or '\r' can start a second directive). A line ending in an unescaped backslash
- * would be joined with the next one, swallowing the directive after it (e.g. the first Requires=), so such a
- * backslash is doubled: systemd then shows two, but the unit keeps its shape. */
+ * no control character (no newline or '\r' can start a second directive) and no odd number of trailing backslashes
+ * (the line would be joined with the next one, swallowing the directive after it, and no escaping can carry such a
+ * value unchanged). Should one get here anyway, the backslash is doubled: the unit keeps its shape. */
 static void text_put_unit_value(Text *t, const char *value) {
         size_t trailing = 0;
         for (const char *p = value; *p; p++) {
