@@ -117,8 +117,10 @@ static void writing(const char *data, size_t size) {
                 p += p < end ? strlen(p) + 1 : 0;
                 state_file_set(s, key, value);
                 model_set(&m, key, strlen(key), value, strlen(value), 0);
-                writable = writable && key_can_be_written(key) && !strchr(value, '\n');
         }
+        /* judged on what the record holds in the end: a later value replaces an earlier one */
+        for (size_t i = 0; i < m.n; i++)
+                writable = writable && key_can_be_written(m.keys[i]) && !strchr(m.values[i], '\n');
 
         _cleanup_free_ char *text = NULL;
         int r = state_file_format(s, &text);

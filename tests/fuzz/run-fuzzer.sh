@@ -18,7 +18,10 @@ seconds=${!var:-$default}
 [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || { echo "$var=$seconds: not a number of seconds" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vxm-fuzz-$name.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# The harnesses that need a fake root write a few files per input: on tmpfs when there is one.
+shm=
+[[ -d /dev/shm && -w /dev/shm ]] && shm=$(mktemp -d /dev/shm/vxm-fuzz-$name.XXXXXX)
+trap 'rm -rf "$work" ${shm:+"$shm"}' EXIT
 mkdir "$work/corpus" "$work/tmp"
 artifacts=${FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}/$name
 mkdir -p "$artifacts"
@@ -29,9 +32,11 @@ opts=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=
 [[ -f $src/$name.dict ]] && opts+=(-dict="$src/$name.dict")
 
 # TMPDIR: harnesses that need a fake root make it there, and it goes with $work.
+# Undefined behaviour is a crash like any other (UBSan only reports and goes on by default).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 rc=0
 start=$SECONDS
-TMPDIR=$work/tmp "$fuzzer" "${opts[@]}" "$work/corpus" "${seeds[@]}" >"$work/log" 2>&1 || rc=$?
+TMPDIR=${shm:-$work/tmp} "$fuzzer" "${opts[@]}" "$work/corpus" "${seeds[@]}" >"$work/log" 2>&1 || rc=$?
 
 took=$((SECONDS - start))
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
