@@ -12,6 +12,21 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${VXM_VFIO:?}" "${VXM_CLI:?}" "${PCI_MOCK:?}"
 GPU=0000:01:00.0 AUDIO=0000:01:00.1 BOOT=0000:00:01.0 BRIDGE=0000:00:02.0
 
+# The cases about group vxm need a known /etc/group: they run in a private mount namespace over a copy that has, or
+# lacks, a vxm group (as tests/udev does), so both branches run on every host and the host's file is never touched.
+case ${1:-} in
+two_guests_group_vxm | two_guests_no_group_vxm)
+	if [ -z "${VXM_TEST_GROUP_NS:-}" ]; then
+		if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+			[ -z "${VXM_TEST_NO_SKIP:-}" ] || { echo "FAIL: needs root and unshare (skipping is not allowed)"; exit 1; }
+			echo "skip: needs root and unshare (a private /etc/group)"
+			exit 77
+		fi
+		VXM_TEST_GROUP_NS=1 exec unshare --mount --propagation private "$0" "$@"
+	fi
+	;;
+esac
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/vxm-vfio-test.XXXXXX")
 R=$T/root
 holder=
@@ -102,6 +117,8 @@ expect_unchanged() {
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
+		# CI (VXM_TEST_NO_SKIP=1) runs as root: a skip there would be a case that silently did not run.
+		[ -z "${VXM_TEST_NO_SKIP:-}" ] || fail "needs root (chown of /dev/vfio nodes), and skipping is not allowed"
 		echo "skip: needs root (chown of /dev/vfio nodes)"
 		exit 77
 	fi
@@ -191,6 +208,40 @@ case_bridge_in_group() {
 	vfio unbind 01:00.0
 	expect_rc 0
 	expect_driver $GPU bochs-drm
+}
+
+# Only a PCI-to-PCI bridge (class 0x0604) is harmless in a group: an ISA bridge (0x0601) in use by the host is not.
+case_non_pci_bridge_in_group_refused() {
+	fake_init "$R"
+	fake_driver lpc_ich
+	fake_device 0000:00:01.0 0x030000 0x1234 0x1111 0 bochs-drm 1
+	fake_device 0000:00:1f.0 0x060100 0x8086 0x2918 1 lpc_ich
+	fake_device 0000:01:00.0 0x030000 0x1234 0x1111 1 bochs-drm 0
+	fake_guest win nobody 01:00.0
+	snapshot "$T/before"
+	vfio bind 01:00.0
+	expect_rc 1
+	expect_out "IOMMU group 1 also has devices that the host uses"
+	expect_out "0000:00:1f.0 .*\(driver lpc_ich\): add Device=0000:00:1f.0"
+	expect_unchanged
+}
+
+# driver_override set before vxm (driverctl pinning the host driver): unbind puts that value back, not an empty one
+case_override_restored() {
+	need_root
+	fake_two_gpus "$R"
+	echo bochs-drm >"$R/sys/devices/pci0000:00/$GPU/driver_override"
+	fake_guest win nobody 01:00.0 01:00.1
+	vfio bind 01:00.0
+	expect_rc 0
+	expect_driver $GPU vfio-pci
+	expect_override $GPU vfio-pci
+	expect_record $GPU DRIVER_OVERRIDE=bochs-drm
+	vfio unbind 01:00.0
+	expect_rc 0
+	expect_override $GPU bochs-drm
+	expect_driver $GPU bochs-drm
+	expect_no_record $GPU
 }
 
 case_device_missing() {
@@ -397,21 +448,50 @@ case_two_guests() {
 	vfio unbind 01:00.0
 	expect_rc 0
 
-	# different users: the group node goes to group vxm if there is one
+	expect_driver $GPU bochs-drm
+}
+
+# fake_etc_group with|without: /etc/group (in this case's mount namespace) is a copy of the host's with, or without,
+# a group vxm
+fake_etc_group() {
+	[ -n "${VXM_TEST_GROUP_NS:-}" ] || fail "not in a private mount namespace"
+	grep -v '^vxm:' /etc/group >"$T/group" || true
+	[ "$1" = without ] || echo "vxm:x:64990:" >>"$T/group"
+	mount --bind "$T/group" /etc/group
+	if [ "$1" = with ]; then getent group vxm >/dev/null || fail "no group vxm"; else ! getent group vxm >/dev/null || fail "group vxm"; fi
+	ok "/etc/group $1 a vxm group"
+}
+
+# different users: the group node goes to group vxm
+# two_guests_two_users with|without: both guests list the GPU, as different users; /etc/group with or without vxm
+two_guests_two_users() {
+	need_root
+	fake_etc_group "$1"
+	fake_two_gpus "$R"
+	fake_guest win nobody 01:00.0 01:00.1
 	fake_guest linux daemon 0000:01:00.0 0000:01:00.1
-	if getent group vxm >/dev/null; then
-		vfio bind 01:00.0
-		expect_rc 0
-		expect_node /dev/vfio/1 root:vxm 660
-		vfio unbind 01:00.0
-		expect_rc 0
-	else
-		snapshot "$T/before"
-		vfio bind 01:00.0
-		expect_rc 1
-		expect_out "listed by guests with different users, so /dev/vfio goes to group vxm, which does not exist"
-		expect_unchanged
-	fi
+}
+
+case_two_guests_group_vxm() {
+	two_guests_two_users with
+	vfio bind 01:00.0
+	expect_rc 0
+	expect_out "/dev/vfio/1 now belongs to group vxm \(mode 0660\)"
+	expect_node /dev/vfio/1 root:vxm 660
+	vfio unbind 01:00.0
+	expect_rc 0
+	expect_node /dev/vfio/1 absent
+	expect_driver $GPU bochs-drm
+}
+
+# different users and no group vxm: refused, nothing changed
+case_two_guests_no_group_vxm() {
+	two_guests_two_users without
+	snapshot "$T/before"
+	vfio bind 01:00.0
+	expect_rc 1
+	expect_out "listed by guests with different users, so /dev/vfio goes to group vxm, which does not exist"
+	expect_unchanged
 	expect_driver $GPU bochs-drm
 }
 
