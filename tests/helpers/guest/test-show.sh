@@ -4,7 +4,8 @@
 # a fake root must print show/CASE/expected (exit 0), or print show/CASE/expected-error on stderr (exit 1).
 # The fake root's own path contains ",inject=on", so every host path in the command line is adversarial: if any
 # escaping were missing, QEMU would read an extra option and the output would not match.
-# Also checks that `vxm show` creates nothing. UPDATE=1 rewrites the expected files (review the diff!).
+# Also checks that `vxm show` creates nothing. UPDATE=1 rewrites the expected files (review the diff!) and then fails
+# on purpose, so a run with it set can never count as a pass.
 # Usage: test-show.sh VXM-BINARY SOURCE-DIR
 set -euo pipefail
 
@@ -75,4 +76,8 @@ for dir in "$src"/show/*/; do
 		rm -rf "$root/var" "$root/run"
 	fi
 done
+if [ "${UPDATE:-0}" = 1 ]; then
+	echo "FAIL: UPDATE=1 rewrote the expected files; review them (git diff), then run again without UPDATE"
+	exit 1
+fi
 exit $failed
