@@ -188,11 +188,12 @@ static bool path_is_in_home(const char *path) {
 
 /* The guest template runs QEMU with ProtectSystem=strict, ProtectHome=yes and DevicePolicy=closed. Open exactly
  * what this guest's config names: its writable disk images (the state directory is writable already), block
- * devices used as disks, /home when an image or firmware lives there, /dev/net/tun for a bridge, no network at
+ * devices used as disks, /home when an image, firmware or kernel lives there, /dev/net/tun for a bridge, no network at
  * all for Mode=none. */
 static void write_guest_sandbox(Text *t, const Guest *g) {
         _cleanup_free_ char *state = xasprintf("/var/lib/vxm/%s", g->name);
-        bool home = path_is_in_home(g->firmware_code) || path_is_in_home(g->firmware_vars);
+        bool home = path_is_in_home(g->firmware_code) || path_is_in_home(g->firmware_vars) ||
+                    path_is_in_home(g->kernel) || path_is_in_home(g->initrd);
 
         for (size_t i = 0; i < g->n_devices; i++)
                 home = home || path_is_in_home(g->devices[i].rom_file);

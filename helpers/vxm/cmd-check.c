@@ -265,7 +265,9 @@ static void check_guest(const Guest *g) {
                 report(WARN, "add Device= lines to [PCI] to pass a GPU through", "PCI: no devices to pass through");
 
         _cleanup_firmware_free_ Firmware *fw = NULL;
-        if (firmware_select(g, &fw) >= 0)
+        if (g->kernel)
+                report(OK, NULL, "boot: kernel %s, direct (no UEFI firmware)", g->kernel);
+        else if (firmware_select(g, &fw) >= 0)
                 report(OK, NULL, "firmware: %s", fw->descriptor ? fw->descriptor : fw->code);
         else
                 report(FAIL, "apt-get install ovmf, or set [Firmware] Code= and Vars= (see the reasons above)",

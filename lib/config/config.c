@@ -566,6 +566,9 @@ static const KeyTable keys[] = {
         { "Firmware", "Code", parse_absolute_path_value, FIELD(firmware_code) },
         { "Firmware", "Vars", parse_absolute_path_value, FIELD(firmware_vars) },
         { "TPM", "Enable", parse_bool_value, FIELD(tpm) },
+        { "Boot", "Kernel", parse_absolute_path_value, FIELD(kernel) },
+        { "Boot", "Initrd", parse_absolute_path_value, FIELD(initrd) },
+        { "Boot", "Append", parse_string_value, FIELD(append) },
         { "Memory", "Hugepages", parse_hugepages_value, FIELD(hugepages) },
         { "LookingGlass", "Resolution", parse_resolution_value, 0 },
         { "LookingGlass", "Size", parse_lg_size_value, 0 },
@@ -820,6 +823,17 @@ static int guest_validate(Guest *g) {
                 r = combination_error(g, "Firmware", g->firmware_code ? "Code" : "Vars",
                                       "Code= and Vars= must be set together (a CODE image needs its matching VARS "
                                       "template)");
+        if (!g->kernel && (g->initrd || g->append))
+                r = combination_error(
+                        g, "Boot", g->initrd ? "Initrd" : "Append",
+                        "%s= needs Kernel= (the initrd and the command line belong to a kernel QEMU loads "
+                        "itself)",
+                        g->initrd ? "Initrd" : "Append");
+        if (g->kernel && (g->secure_boot || g->firmware_code))
+                r = combination_error(
+                        g, "Boot", "Kernel",
+                        "Kernel= boots without UEFI firmware, so it cannot be combined with [Firmware] %s",
+                        g->secure_boot ? "SecureBoot=yes" : "Code= and Vars=");
         if (g->network == NETWORK_BRIDGE && !g->bridge)
                 r = combination_error(g, "Network", "Mode", "Mode=bridge needs Bridge=NAME");
         if (g->monitor && (g->host_input < 0 || g->guest_input < 0))
@@ -920,6 +934,9 @@ Guest *guest_free(Guest *g) {
         free(g->devices);
         free(g->firmware_code);
         free(g->firmware_vars);
+        free(g->kernel);
+        free(g->initrd);
+        free(g->append);
         free(g->lg_file);
         strv_free(g->keyboards);
         strv_free(g->mice);

@@ -18,8 +18,8 @@
 
 typedef struct QemuPlan {
         const Guest *guest;
-        Firmware *firmware;
-        char *vars;                /* the guest's copy of the VARS template (host path) */
+        Firmware *firmware;        /* NULL for direct kernel boot ([Boot] Kernel=) */
+        char *vars;                /* the guest's copy of the VARS template (host path); NULL without firmware */
         ImageFormat *disk_formats; /* one per guest->disks */
 } QemuPlan;
 

@@ -96,12 +96,15 @@ void fuzz_guest_check(const Guest *g, const FuzzGuestFiles *files) {
                 fuzz_check(g->disks[i].path[0] == '/', "relative Disk=%s", g->disks[i].path);
                 check_source(&g->disks[i].source, files, "Disk=");
         }
-        const char *paths[] = { g->firmware_code, g->firmware_vars, g->lg_file };
+        const char *paths[] = { g->firmware_code, g->firmware_vars, g->lg_file, g->kernel, g->initrd };
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
                 check_text("a path", paths[i]);
                 fuzz_check(!paths[i] || paths[i][0] == '/', "relative path %s", paths[i]);
         }
         fuzz_check(!!g->firmware_code == !!g->firmware_vars, "Code= without Vars=");
+        check_text("Append=", g->append);
+        fuzz_check(g->kernel || (!g->initrd && !g->append), "Initrd= or Append= without Kernel=");
+        fuzz_check(!g->kernel || (!g->secure_boot && !g->firmware_code), "Kernel= with UEFI settings");
         for (char **k = g->keyboards; k && *k; k++)
                 fuzz_check(strncmp(*k, "/dev/input/", 11) == 0 && !strstr(*k, "/../"), "Keyboard=%s", *k);
         for (char **k = g->mice; k && *k; k++)
@@ -177,6 +180,7 @@ char *fuzz_guest_dump(const Guest *g) {
         }
         fprintf(f, "firmware %d %s %s tpm %d hugepages %d\n", g->secure_boot, str(g->firmware_code),
                 str(g->firmware_vars), g->tpm, g->hugepages);
+        fprintf(f, "boot %s %s %s\n", str(g->kernel), str(g->initrd), str(g->append));
         fprintf(f, "lg %d %ux%u %llu %s\n", g->looking_glass, g->lg_width, g->lg_height,
                 (unsigned long long) g->lg_size, str(g->lg_file));
         fprintf(f, "input %d %d %s\n", g->keyboard_auto, g->mouse_auto, str(g->grab_toggle));

@@ -27,6 +27,10 @@ head -c 4096 /dev/zero >"$root/srv/disks/raw.img"
 printf 'QFI\373\0\0\0\3' >"$root/srv/disks/system.qcow2"
 head -c 4096 /dev/zero >"$root/srv/disks/odd name=x;y.img"
 printf 'KDMV\1\0\0\0' >"$root/srv/disks/old.vmdk"
+# direct kernel boot: QEMU takes -kernel/-initrd/-append values as they are (',' needs no escaping there)
+mkdir -p "$root/srv/boot"
+echo kernel >"$root/srv/boot/vmlinuz,id=x"
+echo initrd >"$root/srv/boot/initrd.img"
 # option ROMs: 0x55AA, PCIR pointer 0x1c at 0x18; the bad one has the signature but no PCIR structure
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0PCIR' >"$root/srv/rom/gpu.rom"
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0XXXX' >"$root/srv/rom/bad.rom"
