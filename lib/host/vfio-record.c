@@ -52,7 +52,7 @@ char *vfio_record_format(const VfioRecord *r, const char *bdf) {
 /* One field of NODE_OWNER: digits only (sscanf's %u would take " +5" and "-1"), at most max, up to end. */
 static int parse_owner_field(const char **p, char end, int base, unsigned long max, unsigned long *ret) {
         size_t n = strspn(*p, base == 8 ? "01234567" : "0123456789");
-        if (n == 0 || n > 11 || (*p)[n] != end)
+        if (n == 0 || (*p)[n] != end)
                 return -EBADMSG;
         char *e;
         errno = 0;

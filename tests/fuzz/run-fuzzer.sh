@@ -27,7 +27,7 @@ artifacts=${FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}/$name
 mkdir -p "$artifacts"
 
 seeds=("$src/corpus/$name")
-[[ -d $src/regressions/$name ]] && seeds+=("$src/regressions/$name")
+seeds+=("$src/regressions/$name")
 opts=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artifacts/")
 [[ -f $src/$name.dict ]] && opts+=(-dict="$src/$name.dict")
 

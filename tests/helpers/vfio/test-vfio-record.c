@@ -77,6 +77,13 @@ static void test_refused(void) {
                         abort();
                 }
         }
+        /* leading zeros are still the number (found by fuzz-vfio-record: a digit limit refused them) */
+        VfioRecord z = VFIO_RECORD_INIT;
+        assert(vfio_record_parse(
+                       "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=000000000000000000001:0000000000000:00000660\n", &z,
+                       NULL) == 0);
+        assert(z.node_changed && z.node_uid == 1 && z.node_gid == 0 && z.node_mode == 0660);
+        vfio_record_done(&z);
         /* comments, blank lines and a missing final newline are fine */
         VfioRecord r = VFIO_RECORD_INIT;
         assert(vfio_record_parse("# hi\n\nVERSION=1\nBOUND_BY_VXM=no\nDRIVER=snd_hda_intel", &r, NULL) == 0);
