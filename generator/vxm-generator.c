@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/guest-limits.h"
 #include "config/kernel-cmdline.h"
 #include "basic/log.h"
 #include "basic/macro.h"
@@ -16,8 +17,6 @@
 #include "basic/strv.h"
 #include "vxm-config.h"
 
-/* VFIO pins all guest RAM; QEMU itself needs some locked memory on top (libvirt uses the same 1 GiB). */
-#define MEMLOCK_HEADROOM (1ULL << 30)
 /* Time for QMP quit and SIGTERM after the guest's shutdown timeout ran out. */
 #define STOP_GRACE_SEC 30
 
@@ -252,8 +251,9 @@ static int write_guest_dropin(const Guest *g, Guest *const *all, const Conflicts
         /* vxm-guest stop waits ShutdownTimeout= for the guest's own shutdown, then asks QEMU to quit, then
          * terminates it: systemd must not kill it before that last step had its time. */
         text_printf(t, "\n[Service]\nUser=%s\nTimeoutStopSec=%u\n", g->user, g->shutdown_timeout + STOP_GRACE_SEC);
-        if (g->n_devices > 0)
-                text_printf(t, "LimitMEMLOCK=%llu\n", (unsigned long long) (g->memory + MEMLOCK_HEADROOM));
+        /* VFIO pins the guest's memory, and QEMU runs unprivileged: see config/guest-limits.h. */
+        if (guest_memlock_limit(g) > 0)
+                text_printf(t, "LimitMEMLOCK=%llu\n", (unsigned long long) guest_memlock_limit(g));
         write_guest_sandbox(t, g);
 
         _cleanup_free_ char *unit = xasprintf("vxm-guest@%s.service", g->name);

@@ -11,6 +11,7 @@
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "basic/strv.h"
+#include "host/pci-holders.h"
 #include "host/vfio-check.h"
 #include "vxm-vfio.h"
 
@@ -99,102 +100,23 @@ int vfio_check_group(const VfioTarget *t) {
         return -EBUSY;
 }
 
-/* Adds /dev/DEVNAME for every device node below sysfs directory dir (its entries' uevent files say DEVNAME=). */
-static void nodes_below(const char *dir, char ***nodes) {
-        _cleanup_closedir_ DIR *d = root_opendir(dir);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *ue = xasprintf("%s/%s/uevent", dir, de->d_name), *text = NULL;
-                if (root_read_file(ue, &text, NULL) < 0)
-                        continue;
-                const char *name = strstr(text, "DEVNAME=");
-                if (!name || (name != text && name[-1] != '\n'))
-                        continue;
-                name += strlen("DEVNAME=");
-                strv_consume(nodes, xasprintf("/dev/%.*s", (int) strcspn(name, "\n"), name));
-        }
-}
-
-/* /dev nodes through which the host can hold this device, which would make the unbind hang: its DRM card and render
- * nodes, its sound card's nodes (HDMI audio), and for NVIDIA's driver its /dev/nvidiaN. */
-static void holder_nodes(const VfioTarget *t, char ***nodes) {
-        _cleanup_free_ char *drm = xasprintf("/sys/bus/pci/devices/%s/drm", t->bdf),
-                            *sound = xasprintf("/sys/bus/pci/devices/%s/sound", t->bdf);
-        nodes_below(drm, nodes);
-
-        _cleanup_closedir_ DIR *d = root_opendir(sound);
-        struct dirent *de;
-        while (d && (de = readdir(d)))
-                if (strncmp(de->d_name, "card", 4) == 0) {
-                        _cleanup_free_ char *card = xasprintf("%s/%s", sound, de->d_name);
-                        nodes_below(card, nodes);
-                }
-
-        if (t->dev->vendor != PCI_VENDOR_NVIDIA || !t->dev->driver || strcmp(t->dev->driver, "nvidia") != 0)
-                return;
-        _cleanup_free_ char *info = xasprintf("/proc/driver/nvidia/gpus/%s/information", t->bdf), *text = NULL;
-        const char *m;
-        unsigned minor;
-        if (root_read_file(info, &text, NULL) >= 0 && (m = strstr(text, "Device Minor:")) &&
-            sscanf(m, "Device Minor: %u", &minor) == 1)
-                strv_consume(nodes, xasprintf("/dev/nvidia%u", minor));
-}
-
-static bool is_pid(const char *s) {
-        return *s && strspn(s, "0123456789") == strlen(s);
-}
-
-/* "pid 1234 (Xorg) has /dev/dri/card1 open" for every process with one of nodes open. */
-static void find_holders(char **nodes, char ***ret) {
-        _cleanup_strv_free_ char **want = NULL;
-        for (size_t i = 0; nodes[i]; i++)
-                strv_consume(&want, root_path(nodes[i])); /* what readlink on /proc/PID/fd/N shows */
-
-        _cleanup_closedir_ DIR *proc = root_opendir("/proc");
-        struct dirent *de;
-        while (proc && (de = readdir(proc))) {
-                if (!is_pid(de->d_name) || (pid_t) atol(de->d_name) == getpid())
-                        continue;
-                _cleanup_free_ char *fddir = xasprintf("/proc/%s/fd", de->d_name);
-                _cleanup_closedir_ DIR *fds = root_opendir(fddir);
-                struct dirent *fe;
-                while (fds && (fe = readdir(fds))) {
-                        if (!is_pid(fe->d_name))
-                                continue;
-                        _cleanup_free_ char *fd = xasprintf("%s/%s", fddir, fe->d_name), *target = NULL;
-                        if (root_readlink(fd, &target) < 0)
-                                continue;
-                        for (size_t i = 0; want[i]; i++) {
-                                if (strcmp(target, want[i]) != 0)
-                                        continue;
-                                _cleanup_free_ char *cp = xasprintf("/proc/%s/comm", de->d_name), *comm = NULL;
-                                if (root_read_line(cp, &comm) < 0)
-                                        comm = xstrdup("?");
-                                _cleanup_free_ char *s =
-                                        xasprintf("pid %s (%s) has %s open", de->d_name, comm, nodes[i]);
-                                if (!strv_contains(*ret, s))
-                                        strv_push(ret, s);
-                        }
-                }
-        }
-}
-
 int vfio_check_holders(const VfioTarget *t) {
-        _cleanup_strv_free_ char **nodes = NULL, **holders = NULL;
+        _cleanup_strv_free_ char **nodes = NULL;
+        PciHolder *holders = NULL;
+        size_t n = 0;
 
-        holder_nodes(t, &nodes);
-        if (!nodes)
-                return 0;
-        find_holders(nodes, &holders);
-        if (!holders)
+        pci_device_holder_nodes(t->dev, &nodes);
+        proc_find_holders(nodes, &holders, &n, NULL);
+        if (n == 0)
                 return 0;
 
         log_error("%s is in use on the host, and unbinding %s now would hang until it is let go. Close these "
                   "programs (for a GPU: log out of the desktop session that runs on it), then try again:",
                   t->label, t->dev->driver ?: "its driver");
-        for (size_t i = 0; holders[i]; i++)
-                log_error("  %s", holders[i]);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *s = pci_holder_describe(&holders[i]);
+                log_error("  %s", s);
+        }
+        pci_holders_free(holders, n);
         return -EBUSY;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "basic/json.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "host/pci-names.h"
@@ -118,20 +119,9 @@ static void print_text(const Gpu *g) {
                                g->why[i]);
 }
 
-static void json_string(const char *s) {
-        if (!s) {
-                fputs("null", stdout);
-                return;
-        }
-        putchar('"');
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                if (*p == '"' || *p == '\\')
-                        printf("\\%c", *p);
-                else if (*p < 0x20 || *p == 0x7f)
-                        printf("\\u%04x", *p);
-                else
-                        putchar(*p);
-        putchar('"');
+static void print_json_string(const char *s) {
+        _cleanup_free_ char *q = json_quote(s);
+        fputs(q, stdout);
 }
 
 static void json_strv(char *const *l) {
@@ -139,7 +129,7 @@ static void json_strv(char *const *l) {
         for (size_t i = 0; l && l[i]; i++) {
                 if (i > 0)
                         putchar(',');
-                json_string(l[i]);
+                print_json_string(l[i]);
         }
         putchar(']');
 }
@@ -148,11 +138,11 @@ static void json_device(const PciDevice *d) {
         _cleanup_free_ char *cls = pci_name_class(d->class_code);
         printf("{\"address\":\"%s\",\"vendor\":\"%04x\",\"device\":\"%04x\",\"class\":\"0x%06x\",\"class_name\":",
                d->bdf, d->vendor, d->device, d->class_code);
-        json_string(cls);
+        print_json_string(cls);
         fputs(",\"name\":", stdout);
-        json_string(d->name);
+        print_json_string(d->name);
         fputs(",\"driver\":", stdout);
-        json_string(d->driver);
+        print_json_string(d->driver);
         printf(",\"bridge\":%s", pci_device_is_pci_bridge(d) ? "true" : "false");
 }
 
@@ -177,9 +167,9 @@ static void print_json(const Gpu *g, bool first) {
         fputs(",\"reasons\":[", stdout);
         for (size_t i = 0; g->why && g->why[i]; i++) {
                 fputs(i > 0 ? ",{\"code\":" : "{\"code\":", stdout);
-                json_string(g->codes[i]);
+                print_json_string(g->codes[i]);
                 fputs(",\"message\":", stdout);
-                json_string(g->why[i]);
+                print_json_string(g->why[i]);
                 putchar('}');
         }
         fputs("]}", stdout);

@@ -16,7 +16,7 @@ static const struct {
 } commands[] = {
         { "list", cmd_list, "", "List the configured guests and whether their configuration is valid" },
         { "status", cmd_status, "[NAME]", "Show the state of a guest and its preparation units" },
-        { "check", cmd_check, "[NAME]", "Pre-flight doctor: explain what stands between this host and a guest" },
+        { "check", cmd_check, "[--json] [NAME]", "Pre-flight doctor: what stands between this host and a guest" },
         { "gpus", cmd_gpus, "[--json]", "List display controllers and whether they can be passed through" },
         { "show", cmd_show, "NAME", "Print the QEMU command line that vxm-guest would run for NAME" },
 };
@@ -26,11 +26,11 @@ static void help(FILE *f) {
         for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
                 char left[32];
                 snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
-                fprintf(f, "  %-18s %s\n", left, commands[i].help);
+                fprintf(f, "  %-22s %s\n", left, commands[i].help);
         }
         fprintf(f, "\nOptions:\n"
-                   "  -h --help          Show this help\n"
-                   "     --version       Show the version\n"
+                   "  -h --help              Show this help\n"
+                   "     --version           Show the version\n"
                    "\nSee vxm(1) and vxm.conf(5).\n");
 }
 

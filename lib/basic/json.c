@@ -483,3 +483,11 @@ char *json_format(const JsonValue *v) {
         format_value(&b, v);
         return b.s;
 }
+
+char *json_quote(const char *s) {
+        if (!s)
+                return xstrdup("null");
+        Buffer b = {};
+        format_string(&b, s);
+        return b.s;
+}

@@ -61,3 +61,6 @@ bool json_array_has_string(const JsonValue *array, const char *s);
 
 /* Compact serialisation (for messages and tests); strings escaped per RFC 8259. malloc'd. */
 char *json_format(const JsonValue *v);
+/* s as a JSON string literal with its quotes, escaped per RFC 8259; "null" for NULL. malloc'd. For writers that print
+ * their JSON directly (vxm gpus, vxm check). */
+char *json_quote(const char *s);

@@ -21,6 +21,7 @@ typedef struct QemuPlan {
         Firmware *firmware;        /* NULL for direct kernel boot ([Boot] Kernel=) */
         char *vars;                /* the guest's copy of the VARS template (host path); NULL without firmware */
         ImageFormat *disk_formats; /* one per guest->disks */
+        uint64_t ovmf_mmio64_mb;   /* X-PciMmio64Mb for OVMF's 64-bit PCI window; 0: its default (mmio-window.h) */
 } QemuPlan;
 
 /* Returns 0 or a negative errno after logging what is wrong with file:line where the config is at fault. */
@@ -82,3 +83,5 @@ enum {
 /* issue 6 */
 int qemu_argv_looking_glass(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-looking-glass.c */
 int qemu_argv_input(QemuArgv *a, const QemuPlan *p);         /* lib/qemu/qemu-argv-input.c */
+/* issue 14 */
+int qemu_argv_mmio_window(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-mmio-window.c */

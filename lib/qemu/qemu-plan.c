@@ -9,6 +9,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "qemu/mmio-window.h"
 #include "qemu/qemu-argv.h"
 #include "qemu/rom-file.h"
 
@@ -96,8 +97,13 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
                 qemu_plan_done(&p);
                 return r;
         }
-        if (p.firmware)
+        if (p.firmware) {
                 p.vars = guest_vars_path(g->name, p.firmware->vars_template);
+                /* OVMF's 64-bit PCI window; QEMU's BIOS (direct kernel boot) has no such setting */
+                MmioWindow w;
+                mmio_window_plan(g, &w);
+                p.ovmf_mmio64_mb = w.ovmf_mb;
+        }
         *ret = p;
         return 0;
 }
