@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vxm-generator's drop-in writer, run in-process on the fuzzed guest of fuzz-guest.h next to a fixed guest "other"
  * that shares 0000:03:00.0 with it. The drop-ins are read back by a reader of systemd's unit file syntax written
- * here (src/shared/conf-parser.c and extract-word.c as of systemd 252, checked against `systemd-analyze verify` in
- * check-unit-reader.sh), and must satisfy:
+ * here (src/shared/conf-parser.c and extract-word.c as of systemd 252; with FUZZ_SYSTEMD_ANALYZE=1, the test
+ * fuzz-generator-systemd, it is checked against `systemd-analyze verify` on every input), and must satisfy:
  *   - no line holds more than one directive: every physical line is blank, a comment, a section header or exactly
  *     one KEY=VALUE with a known key; none continues onto the next line, none holds CR or NUL, all are UTF-8;
  *   - every value reads back unchanged: Description=, SourcePath=, User=, and each disk's ReadWritePaths= or
@@ -48,6 +48,7 @@ static void unit_free(Unit *u) {
         free(u->d);
 }
 
+/* Every directive the generator writes. A new one must be added here, after making sure its value reads back. */
 static const char *const known_keys[] = {
         "SourcePath",  "Description",    "Requires",    "After",          "Wants",
         "Conflicts",   "OnFailure",      "User",        "TimeoutStopSec", "LimitMEMLOCK",
