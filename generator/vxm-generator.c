@@ -113,13 +113,18 @@ typedef struct Text {
 
 static Text text;
 
+/* The buffer is allocated before the first format: vsnprintf(t->buf + t->len, ...) on the initial NULL buffer would
+ * compute NULL + 0, which C leaves undefined (UBSan's pointer-overflow check, e.g. clang's, reports it). */
+static void text_reserve(Text *t, size_t n) {
+        if (t->buf && t->cap - t->len >= n)
+                return;
+        t->cap = (t->len + n) * 2;
+        t->buf = xrealloc(t->buf, t->cap);
+}
+
 static void text_printf(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void text_printf(Text *t, const char *fmt, ...) {
-        /* A buffer from the start: NULL + 0 below would be undefined behaviour (found by UBSan in fuzz-generator). */
-        if (!t->buf) {
-                t->cap = 4096;
-                t->buf = xmalloc(t->cap);
-        }
+        text_reserve(t, 256);
         for (;;) {
                 va_list ap;
                 va_start(ap, fmt);
@@ -131,8 +136,7 @@ static void text_printf(Text *t, const char *fmt, ...) {
                         t->len += (size_t) n;
                         return;
                 }
-                t->cap = (t->cap + (size_t) n + 1) * 2;
-                t->buf = xrealloc(t->buf, t->cap);
+                text_reserve(t, (size_t) n + 1);
         }
 }
 
@@ -142,11 +146,9 @@ static void text_printf(Text *t, const char *fmt, ...) {
  * value unchanged). Should one get here anyway, the backslash is doubled: the unit keeps its shape. */
 static void text_put_unit_value(Text *t, const char *value) {
         size_t trailing = 0;
+        text_reserve(t, 1);
         for (const char *p = value; *p; p++) {
-                if (t->cap - t->len < 4) {
-                        t->cap = t->cap * 2 + 64;
-                        t->buf = xrealloc(t->buf, t->cap);
-                }
+                text_reserve(t, 4);
                 if (*p == '%')
                         t->buf[t->len++] = '%';
                 t->buf[t->len++] = *p;

@@ -10,3 +10,5 @@ int guest_started(const char *name, const char *main_pid);
 int guest_finish(const char *name);
 int guest_network_up(const char *name);
 int guest_network_down(const char *name);
+int guest_devices_up(const char *name);
+int guest_devices_down(const char *name);

@@ -56,48 +56,48 @@ int vfio_check_display(const VfioTarget *t) {
         return 0;
 }
 
-/* The devices every guest that lists ours takes along: together they may use the whole group. */
-static void allowed_devices(const VfioTarget *t, PciAddress **ret, size_t *n) {
-        *ret = NULL;
-        *n = 0;
-        for (size_t i = 0; i < t->n_guests; i++)
-                for (size_t j = 0; j < t->guests[i]->n_devices; j++) {
-                        *ret = xrealloc(*ret, (*n + 1) * sizeof **ret);
-                        (*ret)[(*n)++] = t->guests[i]->devices[j].address;
-                }
+/* Logs the members of the group that keep it from going to guest g (or, g NULL, to nobody's guest) and what to add. */
+static void log_offenders(const VfioTarget *t, const Guest *g, PciDevice **bad) {
+        if (g)
+                log_error("%s cannot go to vfio-pci for guest %s: IOMMU group %d also has devices that the host uses, "
+                          "and a group only goes to a guest whole. Add each of them to the [PCI] section of %s:",
+                          t->label, g->name, t->dev->iommu_group, g->path);
+        else
+                log_error("%s cannot go to vfio-pci: IOMMU group %d also has devices that the host uses, and a group "
+                          "only goes to a guest whole. No guest lists %s; add it and each of these to the [PCI] "
+                          "section of the guest's /etc/vxm/NAME.conf:",
+                          t->label, t->dev->iommu_group, t->bdf);
+        for (size_t i = 0; bad[i]; i++)
+                log_error("  %s %s (driver %s): add Device=%s", bad[i]->bdf, bad[i]->name, bad[i]->driver, bad[i]->bdf);
 }
 
-static char *config_files(const VfioTarget *t) {
-        if (t->n_guests == 0)
-                return xstrdup("the guest's /etc/vxm/NAME.conf");
-        char *s = xstrdup(t->guests[0]->path);
-        for (size_t i = 1; i < t->n_guests; i++) {
-                char *n = xasprintf("%s%s%s", s, i + 1 == t->n_guests ? " and " : ", ", t->guests[i]->path);
-                free(s);
-                s = n;
-        }
-        return s;
-}
-
-int vfio_check_group(const VfioTarget *t) {
-        _cleanup_free_ PciAddress *allowed = NULL;
+/* The group must go whole with g's own devices (g NULL: with nothing but the device itself). */
+static int check_group_for(const VfioTarget *t, const Guest *g) {
         _cleanup_pci_device_array_free_ PciDevice **bad = NULL;
-        size_t n_allowed;
-
-        allowed_devices(t, &allowed, &n_allowed);
-        int r = vfio_group_offenders(t->dev, allowed, n_allowed, &bad);
+        int r = g ? vfio_guest_group_offenders(t->dev, g, &bad) : vfio_group_offenders(t->dev, NULL, 0, &bad);
         if (r < 0)
                 return log_error_errno(r, "Failed to read IOMMU group %d of %s: %m", t->dev->iommu_group, t->label);
         if (!bad[0])
                 return 0;
-
-        _cleanup_free_ char *files = config_files(t);
-        log_error("%s cannot go to vfio-pci: IOMMU group %d also has devices that the host uses, and a group only "
-                  "goes to a guest whole. Add each of them to the [PCI] section of %s:",
-                  t->label, t->dev->iommu_group, files);
-        for (size_t i = 0; bad[i]; i++)
-                log_error("  %s %s (driver %s): add Device=%s", bad[i]->bdf, bad[i]->name, bad[i]->driver, bad[i]->bdf);
+        log_offenders(t, g, bad);
         return -EBUSY;
+}
+
+int vfio_check_group(const VfioTarget *t) {
+        if (t->n_bound_for == 0)
+                return check_group_for(t, NULL);
+
+        int r = 0;
+        for (size_t i = 0; i < t->n_bound_for; i++) {
+                int k = check_group_for(t, t->bound_for[i]);
+                if (k < 0 && r >= 0)
+                        r = k;
+        }
+        if (r == -EBUSY && t->why == VFIO_FOR_EVERY && t->n_guests > 1)
+                log_error("systemd is starting none of the guests that list %s, so each of them must be able to take "
+                          "the whole group. To bind it for one guest: vxm-vfio bind --guest NAME %s",
+                          t->label, t->bdf);
+        return r;
 }
 
 int vfio_check_holders(const VfioTarget *t) {

@@ -70,11 +70,8 @@ static void run_iommu_group(CheckContext *c) {
                            "in no IOMMU group");
                 return;
         }
-        _cleanup_free_ PciAddress *allowed = xmalloc((g->n_devices + 1) * sizeof *allowed);
-        for (size_t i = 0; i < g->n_devices; i++)
-                allowed[i] = g->devices[i].address;
         _cleanup_pci_device_array_free_ PciDevice **offenders = NULL;
-        if (vfio_group_offenders(d, allowed, g->n_devices, &offenders) < 0) {
+        if (vfio_guest_group_offenders(d, g, &offenders) < 0) {
                 check_fail(c, d->bdf, NULL, "cannot read IOMMU group %d", d->iommu_group);
                 return;
         }

@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "basic/format-util.h"
+#include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/safe-open.h"
+#include "basic/strv.h"
 #include "check.h"
 #include "qemu/image-format.h"
 #include "qemu/rom-file.h"
@@ -23,6 +26,39 @@ static void run_user(CheckContext *c) {
                 check_ok(c, NULL, "QEMU runs as %s (uid %u)", g->user, (unsigned) pw->pw_uid);
 }
 const Check check_user = { "user", CHECK_GUEST, run_user, "the guest's User= exists" };
+
+/* QEMU and swtpm run as User=, and everything a guest has belongs to that user: guests that share one share it all. */
+static void run_shared_user(CheckContext *c) {
+        const Guest *g = c->guest;
+        _cleanup_strv_free_ char **names = NULL, **same = NULL;
+        if (guest_list(&names) < 0)
+                return;
+        int level = log_get_max_level();
+        log_set_max_level(LOG_CRIT); /* the other guests' own mistakes are reported in their own sections */
+        for (size_t i = 0; names && names[i]; i++) {
+                _cleanup_guest_free_ Guest *o = NULL;
+                if (strcmp(names[i], g->name) != 0 && guest_load(names[i], &o) >= 0 && o &&
+                    strcmp(o->user, g->user) == 0)
+                        strv_push(&same, names[i]);
+        }
+        log_set_max_level(level);
+        if (!same) {
+                check_ok(c, NULL, "no other guest runs as %s", g->user);
+                return;
+        }
+        _cleanup_free_ char *others = strv_join(same, ", ");
+        _cleanup_free_ char *hint = xasprintf(
+                "give guest %s a user of its own: User=vxm-%s in [Guest] of %s, created with a sysusers.d line "
+                "'u vxm-%s - \"vxm guest %s\" /var/lib/vxm' and 'm vxm-%s kvm', then chown -R vxm-%s: "
+                "/var/lib/vxm/%s (see \"Guests that share a user\" in vxm.conf(5))",
+                g->name, g->name, g->path, g->name, g->name, g->name, g->name, g->name);
+        check_warn(c, NULL, hint,
+                   "%s is also the user of guest%s %s: each guest's QEMU can read and write the others' disks, "
+                   "UEFI variables and TPM state, control them over QMP, and open what is lent to them while they run",
+                   g->user, same[1] ? "s" : "", others);
+}
+const Check check_shared_user = { "shared-user", CHECK_GUEST, run_shared_user,
+                                  "no other guest runs as the same User= (they would share everything it owns)" };
 
 static void run_accelerator(CheckContext *c) {
         if (c->guest->accelerator == ACCELERATOR_TCG)
@@ -43,9 +79,15 @@ static void run_disk(CheckContext *c) {
                 const GuestDisk *d = &g->disks[i];
                 ImageFormat f;
                 const char *name = NULL;
-                int r = image_format_probe(d->path, &f, &name);
-                _cleanup_free_ char *where = xasprintf("%s:%u", d->source.file, d->source.line);
-                if (r == -ENOENT) {
+                _cleanup_free_ char *reason = NULL, *where = xasprintf("%s:%u", d->source.file, d->source.line);
+                /* As root, in a directory the guest's user owns: no link followed, no FIFO waited on. */
+                _cleanup_close_ int fd = root_open_safe(d->path, SAFE_OPEN_BLOCK_DEVICE, &reason);
+                int r = fd < 0 ? fd : image_format_probe_fd(fd, &f, &name);
+                if (reason) {
+                        _cleanup_free_ char *hint =
+                                xasprintf("make it a regular file or block device, or fix Disk= at %s", where);
+                        check_fail(c, d->path, hint, "%s (Disk= at %s)", reason, where);
+                } else if (r == -ENOENT) {
                         _cleanup_free_ char *hint = xasprintf(
                                 "create it (qemu-img create -f qcow2 %s 128G) or fix Disk= at %s", d->path, where);
                         check_fail(c, d->path, hint, "does not exist (Disk= at %s)", where);
@@ -69,7 +111,7 @@ static void run_rom_file(CheckContext *c) {
                 const GuestDevice *d = &g->devices[i];
                 if (!d->rom_file)
                         continue;
-                const char *reason = NULL;
+                _cleanup_free_ char *reason = NULL;
                 int r = rom_file_validate(d->rom_file, &reason);
                 _cleanup_free_ char *hint = xasprintf(
                         "dump the card's own ROM (echo 1 > /sys/bus/pci/devices/BDF/rom; cat .../rom > FILE, with no "
@@ -77,6 +119,8 @@ static void run_rom_file(CheckContext *c) {
                         d->source.file, d->source.line);
                 if (r == -EBADMSG)
                         check_fail(c, d->rom_file, hint, "is not a PCI option ROM: %s", reason);
+                else if (reason)
+                        check_fail(c, d->rom_file, hint, "%s", reason);
                 else if (r < 0)
                         check_fail(c, d->rom_file, hint, "cannot be read: %s", strerror(-r));
                 else

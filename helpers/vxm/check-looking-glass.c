@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Looking Glass: the shared memory is big enough for the resolution, the kvmfr module (when vxm would use it) was
- * loaded with a large enough static_size_mb, and /dev/shm/looking-glass is not someone else's file that
- * vxm-lookingglass@ would refuse to take over. */
+ * loaded with a large enough static_size_mb, /dev/shm/looking-glass is not someone else's file that
+ * vxm-lookingglass@ would refuse to take over, and a viewer is named to lend it to. */
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <systemd/sd-login.h>
+
 #include "basic/format-util.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/strv.h"
 #include "check.h"
 #include "host/kmod.h"
 #include "host/looking-glass.h"
@@ -131,3 +134,40 @@ static void run_looking_glass_shm(CheckContext *c) {
 }
 const Check check_looking_glass_shm = { "looking-glass-shm", CHECK_GUEST, run_looking_glass_shm,
                                         "no foreign /dev/shm/looking-glass in the way" };
+
+/* The user of the active session on seat0, the likely Looking Glass viewer, for the hint; NULL when there is none. */
+static char *seat_user(void) {
+        uid_t uid;
+        if (sd_seat_get_active("seat0", NULL, &uid) < 0)
+                return NULL;
+        struct passwd *pw = getpwuid(uid);
+        return pw ? xstrdup(pw->pw_name) : NULL;
+}
+
+/* The memory is lent to QEMU and to the Viewer= users only (ACL entries): without a viewer no client can map it. */
+static void run_looking_glass_viewer(CheckContext *c) {
+        const Guest *g = c->guest;
+        if (!g->looking_glass)
+                return;
+        const ConfigSource *src = guest_key_source(g, "LookingGlass", "Viewer");
+        for (size_t i = 0; g->lg_viewers && g->lg_viewers[i]; i++)
+                if (!getpwnam(g->lg_viewers[i])) {
+                        _cleanup_free_ char *where = xasprintf("%s:%u", src ? src->file : g->path, src ? src->line : 0);
+                        _cleanup_free_ char *hint = xasprintf("create the user, or fix Viewer= at %s", where);
+                        check_fail(c, where, hint, "viewer %s does not exist", g->lg_viewers[i]);
+                        return;
+                }
+        if (g->lg_viewers) {
+                _cleanup_free_ char *viewers = strv_join(g->lg_viewers, ", ");
+                check_ok(c, NULL, "mapped by QEMU (%s) and the client of %s, nobody else", g->user, viewers);
+                return;
+        }
+        _cleanup_free_ char *who = seat_user();
+        _cleanup_free_ char *hint =
+                xasprintf("add Viewer=%s to [LookingGlass] in %s: the desktop user who runs looking-glass-client%s",
+                          who ?: "USER", g->path, who ? " (the active session on seat0 is theirs)" : "");
+        check_warn(c, NULL, hint,
+                   "no Viewer=, so only QEMU may map the shared memory and no client can show the guest");
+}
+const Check check_looking_glass_viewer = { "looking-glass-viewer", CHECK_GUEST, run_looking_glass_viewer,
+                                           "the Looking Glass memory is lent to the desktop user who views it" };

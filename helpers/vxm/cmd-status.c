@@ -66,7 +66,7 @@ static bool print_record(const char *kind, const char *name, bool first) {
 }
 
 static void print_records(const Guest *g) {
-        static const char *const kinds[] = { "hugepages", "lookingglass", "input", "ddc" };
+        static const char *const kinds[] = { "vfio-lend", "hugepages", "lookingglass", "input", "ddc", "tap" };
         bool first = true;
         for (size_t i = 0; i < g->n_devices; i++) {
                 char bdf[PCI_ADDRESS_STRLEN];

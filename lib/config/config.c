@@ -2,16 +2,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/parse-util.h"
 #include "basic/root-path.h"
+#include "basic/safe-open.h"
 #include "basic/strv.h"
 
 const char *const config_dirs[] = { "/etc/vxm", "/run/vxm", "/usr/lib/vxm", NULL };
@@ -299,6 +302,26 @@ static int parse_lg_file_value(Parser *p, const char *key, const char *value, vo
         return parse_string_value(p, key, value, field);
 }
 
+/* [LookingGlass] Viewer=: repeatable, an empty assignment empties the list. */
+static int parse_viewer_value(Parser *p, const char *key, const char *value, void *field) {
+        char ***list = field;
+        if (!*value) {
+                *list = strv_free(*list);
+                return 0;
+        }
+        if (strcmp(value, "root") == 0) {
+                parser_error(p, "%s=%s: name the desktop user who runs the Looking Glass client, not root", key, value);
+                return -EINVAL;
+        }
+        _cleanup_free_ char *user = NULL;
+        int r = parse_user_value(p, key, value, &user);
+        if (r < 0)
+                return r;
+        if (!strv_contains(*list, user))
+                strv_push(list, user);
+        return 0;
+}
+
 static int parse_input_list_value(Parser *p, const char *key, const char *value, void *field) {
         char ***list = field;
         bool *is_auto = strcmp(key, "Keyboard") == 0 ? &p->guest->keyboard_auto : &p->guest->mouse_auto;
@@ -337,36 +360,44 @@ static int parse_grab_toggle_value(Parser *p, const char *key, const char *value
 }
 
 static int parse_monitor_value(Parser *p, const char *key, const char *value, void *field) {
-        static const char *const prefixes[] = { "bus:", "display:", "model:", "serial:", "edid:", NULL };
-        for (size_t i = 0; prefixes[i]; i++) {
-                const char *arg = value + strlen(prefixes[i]);
-                if (strncmp(value, prefixes[i], strlen(prefixes[i])) != 0 || !*arg)
-                        continue;
-                /* What libddcutil can use: a number for bus:/display:, the whole 128-byte EDID for edid:. */
-                unsigned long n;
-                if (i < 2 && parse_unsigned(arg, 255, &n) < 0)
-                        break;
-                if (i == 4 && (strlen(arg) != 256 || strspn(arg, "0123456789abcdefABCDEF") != 256)) {
-                        parser_error(p, "%s=%s: edid: takes the monitor's whole 128-byte EDID as 256 hex digits", key,
-                                     value);
-                        return -EINVAL;
-                }
-                return parse_string_value(p, key, value, field);
+        MonitorSpec spec;
+        const char *why;
+        if (monitor_spec_parse(value, &spec, &why) < 0) {
+                parser_error(p, "%s=%s: %s", key, value, why);
+                return -EINVAL;
         }
-        parser_error(p, "%s=%s: expected bus:N, display:N, model:NAME, serial:SERIAL or edid:HEX", key, value);
-        return -EINVAL;
+        char **s = field;
+        free(*s);
+        *s = monitor_spec_to_string(&spec);
+        return 0;
 }
 
-static int parse_vcp_input_value(Parser *p, const char *key, const char *value, void *field) {
-        int v = vcp_input_from_string(value);
-        if (v < 0) {
+static int parse_vcp_feature_value(Parser *p, const char *key, const char *value, void *field) {
+        unsigned long v;
+        if (parse_unsigned(value, 0xff, &v) < 0 || v == 0) {
                 parser_error(p,
-                             "%s=%s: expected a VCP 0x60 value (e.g. 0x0f) or DP-1, DP-2, HDMI-1, HDMI-2, DVI-1, "
-                             "DVI-2, VGA-1, VGA-2",
+                             "%s=%s: expected a VCP feature code from 0x01 to 0xff (0x60 is Input Select; LG "
+                             "monitors use 0xf4)",
                              key, value);
                 return -EINVAL;
         }
+        *(uint8_t *) field = (uint8_t) v;
+        return 0;
+}
+
+static int parse_vcp_input_value(Parser *p, const char *key, const char *value, void *field) {
+        bool named;
+        int v = vcp_input_from_string(value, &named);
+        if (v < 0) {
+                parser_error(p, "%s=%s: expected an input value from 0x01 to 0xffff (e.g. 0x0f) or one of %s", key,
+                             value, vcp_input_names());
+                return -EINVAL;
+        }
         *(int *) field = v;
+        if (strcmp(key, "HostInput") == 0)
+                p->guest->host_input_named = named;
+        else
+                p->guest->guest_input_named = named;
         return 0;
 }
 
@@ -573,10 +604,12 @@ static const KeyTable keys[] = {
         { "LookingGlass", "Resolution", parse_resolution_value, 0 },
         { "LookingGlass", "Size", parse_lg_size_value, 0 },
         { "LookingGlass", "File", parse_lg_file_value, FIELD(lg_file) },
+        { "LookingGlass", "Viewer", parse_viewer_value, FIELD(lg_viewers) },
         { "Input", "Keyboard", parse_input_list_value, FIELD(keyboards) },
         { "Input", "Mouse", parse_input_list_value, FIELD(mice) },
         { "Input", "GrabToggle", parse_grab_toggle_value, FIELD(grab_toggle) },
         { "Display", "Monitor", parse_monitor_value, FIELD(monitor) },
+        { "Display", "Feature", parse_vcp_feature_value, FIELD(ddc_feature) },
         { "Display", "HostInput", parse_vcp_input_value, FIELD(host_input) },
         { "Display", "GuestInput", parse_vcp_input_value, FIELD(guest_input) },
         { "Storage", "Disk", parse_disk_value, 0 },
@@ -632,11 +665,77 @@ static int handler(void *userdata, const char *section, const char *name, const 
         return 1;
 }
 
+/* Configuration decides what vxm's root helpers do (which PCI devices, which user gets them), so only root may be
+ * able to change it, as sshd and sudo demand of theirs. path is a file or a directory, st its stat. */
+static int config_check_owner(const char *path, const struct stat *st) {
+        if (stat_is_root_only(st))
+                return 0;
+
+        bool bad_owner = !uid_is_trusted(st->st_uid), bad_mode = st->st_mode & (S_IWGRP | S_IWOTH);
+        _cleanup_free_ char *who = NULL, *fix = NULL;
+        struct passwd *pw = st->st_uid != 0 ? getpwuid(st->st_uid) : NULL;
+        if (st->st_uid == 0)
+                who = xstrdup("root");
+        else
+                who = pw ? xasprintf("uid %u (%s)", (unsigned) st->st_uid, pw->pw_name)
+                         : xasprintf("uid %u", (unsigned) st->st_uid);
+        if (bad_owner && bad_mode)
+                fix = xasprintf("chown root: %s; chmod go-w %s", path, path);
+        else if (bad_owner)
+                fix = xasprintf("chown root: %s", path);
+        else
+                fix = xasprintf("chmod go-w %s", path);
+        log_error("%s is owned by %s and has mode %04o: vxm only reads configuration that root alone can change "
+                  "(whoever can write it decides what vxm does as root). Run: %s",
+                  path, who, (unsigned) (st->st_mode & 07777), fix);
+        return -EPERM;
+}
+
+/* A configuration directory (/etc/vxm, NAME.conf.d/, ...) that is used for this guest. */
+static int config_check_dir(const char *dir) {
+        struct stat st;
+        int r = root_stat(dir, &st);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot access: %m", dir);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(ENOTDIR, "%s is not a directory.", dir);
+        return config_check_owner(dir, &st);
+}
+
+/* Opens a configuration file without following a link and without blocking (a FIFO in a config dir must not hang
+ * the generator at boot), and only if it is a regular file that only root can change. Its directory is root's alone
+ * (checked by the caller), so only root could have put anything else there: opening it directly is safe. */
+static int config_open(const char *path) {
+        _cleanup_close_ int fd = root_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+        if (fd == -ELOOP)
+                return log_error_errno(ELOOP,
+                                       "%s is a symbolic link: configuration is only read from regular files (a link "
+                                       "to /dev/null masks, any other link is refused).",
+                                       path);
+        if (fd < 0)
+                return log_error_errno(fd, "%s: cannot read: %m", path);
+
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(errno, "%s: cannot read: %m", path);
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(EBADMSG,
+                                       "%s is %s, not a regular file: configuration is only read from regular files.",
+                                       path, file_type_to_string(st.st_mode));
+        int r = config_check_owner(path, &st);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
 static int parse_file(Guest *g, const char *path) {
         /* Errors are -EINVAL, as documented: -ENOENT from a dangling symlink would read as "no such guest". */
         _cleanup_free_ char *buf = NULL;
         size_t size;
-        int r = root_read_file(path, &buf, &size);
+        _cleanup_close_ int fd = config_open(path);
+        if (fd < 0)
+                return -EINVAL;
+        int r = read_full_fd(fd, &buf, &size);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot read: %m", path);
                 return -EINVAL;
@@ -723,6 +822,7 @@ static bool dir_may_have(size_t i, const char *entry, unsigned char *type) {
 
 static int collect_dropins(const char *name, char ***ret) {
         _cleanup_strv_free_ char **names = NULL, **paths = NULL;
+        int r = 0;
 
         _cleanup_free_ char *dirname = xasprintf("%s.conf.d", name);
         for (size_t i = 0; config_dirs[i]; i++) {
@@ -731,8 +831,17 @@ static int collect_dropins(const char *name, char ***ret) {
                         continue;
                 _cleanup_free_ char *dir = xasprintf("%s/%s", config_dirs[i], dirname);
                 _cleanup_closedir_ DIR *d = root_opendir(dir);
-                if (!d)
+                if (!d) {
+                        if (errno != ENOENT)
+                                r = log_error_errno(errno, "%s: cannot read the drop-in directory: %m", dir);
                         continue;
+                }
+                /* Both the directory that holds NAME.conf.d and NAME.conf.d itself: whoever can change either can
+                 * add a drop-in. */
+                if (config_check_dir(config_dirs[i]) < 0 || config_check_dir(dir) < 0) {
+                        r = -EPERM;
+                        continue;
+                }
                 struct dirent *de;
                 while ((de = readdir(d)))
                         if (de->d_name[0] != '.' && has_suffix(de->d_name, ".conf") &&
@@ -759,7 +868,7 @@ static int collect_dropins(const char *name, char ***ret) {
                 if (!path_is_mask(paths[i]))
                         strv_push(&result, paths[i]);
         *ret = TAKE_PTR(result);
-        return 0;
+        return r;
 }
 
 static Guest *guest_new(const char *name) {
@@ -770,6 +879,7 @@ static Guest *guest_new(const char *name) {
         g->cpus = 2;
         g->accelerator = ACCELERATOR_KVM;
         g->shutdown_timeout = 120;
+        g->ddc_feature = VCP_INPUT_SOURCE;
         g->host_input = g->guest_input = -1;
         g->network = NETWORK_USER;
         return g;
@@ -799,6 +909,46 @@ static int combination_error(const Guest *g, const char *section, const char *ke
         else
                 log_error("%s: %s", g->path, msg);
         return -EINVAL;
+}
+
+/* [Display]: the inputs are values of Feature=, which may come after them in the file. */
+static int guest_validate_display(const Guest *g) {
+        const struct {
+                const char *key;
+                int value;
+                bool named;
+        } inputs[] = { { "HostInput", g->host_input, g->host_input_named },
+                       { "GuestInput", g->guest_input, g->guest_input_named } };
+        char buf[32];
+        int r = 0;
+
+        if (!g->monitor) {
+                for (size_t i = 0; i < ELEMENTSOF(inputs); i++)
+                        if (inputs[i].value >= 0)
+                                r = combination_error(g, "Display", inputs[i].key,
+                                                      "%s= needs Monitor= (which monitor to switch)", inputs[i].key);
+                return r;
+        }
+        if (g->host_input < 0 || g->guest_input < 0)
+                return combination_error(g, "Display", "Monitor", "Monitor= needs both HostInput= and GuestInput=");
+        for (size_t i = 0; i < ELEMENTSOF(inputs); i++) {
+                if (g->ddc_feature != VCP_INPUT_SOURCE && inputs[i].named)
+                        r = combination_error(g, "Display", inputs[i].key,
+                                              "%s=%s: input names are values of feature 0x60; with Feature=0x%02x "
+                                              "give the monitor's own value in hex (ddcutil capabilities lists them)",
+                                              inputs[i].key, vcp_input_to_string(inputs[i].value), g->ddc_feature);
+                else if (g->ddc_feature == VCP_INPUT_SOURCE && inputs[i].value > 0xff)
+                        r = combination_error(g, "Display", inputs[i].key,
+                                              "%s=0x%x: feature 0x60 takes values up to 0xff (set Feature= for a "
+                                              "monitor's own input feature)",
+                                              inputs[i].key, (unsigned) inputs[i].value);
+        }
+        if (r == 0 && g->host_input == g->guest_input)
+                r = combination_error(
+                        g, "Display", "GuestInput",
+                        "GuestInput= is the same input as HostInput= (%s): the monitor would never switch",
+                        vcp_value_format(g->ddc_feature, g->guest_input, buf));
+        return r;
 }
 
 /* Checks that need the whole file: combinations of keys. */
@@ -836,11 +986,8 @@ static int guest_validate(Guest *g) {
                         g->secure_boot ? "SecureBoot=yes" : "Code= and Vars=");
         if (g->network == NETWORK_BRIDGE && !g->bridge)
                 r = combination_error(g, "Network", "Mode", "Mode=bridge needs Bridge=NAME");
-        if (g->monitor && (g->host_input < 0 || g->guest_input < 0))
-                r = combination_error(g, "Display", "Monitor", "Monitor= needs both HostInput= and GuestInput=");
-        else if (g->monitor && g->host_input == g->guest_input)
-                r = combination_error(g, "Display", "GuestInput",
-                                      "GuestInput= is the same input as HostInput=: the monitor would never switch");
+        if (guest_validate_display(g) < 0)
+                r = -EINVAL;
         uint64_t page = g->hugepages == HUGEPAGES_1G ? 1ULL << 30 : 2ULL << 20;
         if (g->hugepages != HUGEPAGES_NO && g->memory % page != 0)
                 r = combination_error(g, "Guest", "Memory", "Memory= must be a multiple of the hugepage size (%s)",
@@ -876,6 +1023,7 @@ int guest_load(const char *name, Guest **ret) {
                                        !guest_name_is_valid(name, &why) ? why : "not a file name");
 
         bool is_link = false;
+        size_t dir = 0;
         _cleanup_free_ char *filename = xasprintf("%s.conf", name);
         for (size_t i = 0; config_dirs[i] && !main_path; i++) {
                 unsigned char type;
@@ -883,16 +1031,20 @@ int guest_load(const char *name, Guest **ret) {
                         continue;
                 _cleanup_free_ char *p = xasprintf("%s/%s", config_dirs[i], filename);
                 struct stat st;
-                if (type != DT_UNKNOWN) {
-                        main_path = TAKE_PTR(p);
+                if (type != DT_UNKNOWN)
                         is_link = type == DT_LNK;
-                } else if (root_lstat(p, &st) == 0) {
-                        main_path = TAKE_PTR(p);
+                else if (root_lstat(p, &st) == 0)
                         is_link = S_ISLNK(st.st_mode);
-                }
+                else
+                        continue;
+                main_path = TAKE_PTR(p);
+                dir = i;
         }
         if (!main_path)
                 return -ENOENT;
+        /* Even a mask counts only from a directory that root alone can change. */
+        if (config_check_dir(config_dirs[dir]) < 0)
+                return -EINVAL;
         if (is_link && path_is_mask(main_path)) {
                 log_debug("%s is masked, ignoring guest %s.", main_path, name);
                 return -ENOENT;
@@ -904,7 +1056,8 @@ int guest_load(const char *name, Guest **ret) {
         g->path = xstrdup(main_path);
         int r = parse_file(g, main_path);
 
-        collect_dropins(name, &g->dropins);
+        if (collect_dropins(name, &g->dropins) < 0)
+                r = -EINVAL;
         for (size_t i = 0; g->dropins && g->dropins[i]; i++)
                 if (parse_file(g, g->dropins[i]) < 0)
                         r = -EINVAL;
@@ -938,6 +1091,7 @@ Guest *guest_free(Guest *g) {
         free(g->initrd);
         free(g->append);
         free(g->lg_file);
+        strv_free(g->lg_viewers);
         strv_free(g->keyboards);
         strv_free(g->mice);
         free(g->grab_toggle);
@@ -1021,34 +1175,6 @@ bool guest_has_device(const Guest *g, const PciAddress *a) {
                 if (pci_address_equal(&g->devices[i].address, a))
                         return true;
         return false;
-}
-
-static const struct {
-        const char *name;
-        int value;
-} vcp_inputs[] = {
-        { "VGA-1", 0x01 },       { "VGA-2", 0x02 },       { "DVI-1", 0x03 },     { "DVI-2", 0x04 },
-        { "Composite-1", 0x05 }, { "Composite-2", 0x06 }, { "S-Video-1", 0x07 }, { "S-Video-2", 0x08 },
-        { "Tuner-1", 0x09 },     { "Tuner-2", 0x0a },     { "Tuner-3", 0x0b },   { "Component-1", 0x0c },
-        { "Component-2", 0x0d }, { "Component-3", 0x0e }, { "DP-1", 0x0f },      { "DP-2", 0x10 },
-        { "HDMI-1", 0x11 },      { "HDMI-2", 0x12 },      { "USB-C-1", 0x1b },
-};
-
-int vcp_input_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(vcp_inputs); i++)
-                if (strcasecmp(s, vcp_inputs[i].name) == 0)
-                        return vcp_inputs[i].value;
-        unsigned long v;
-        if (parse_unsigned(s, 0xff, &v) < 0 || v == 0)
-                return -EINVAL;
-        return (int) v;
-}
-
-const char *vcp_input_to_string(int value) {
-        for (size_t i = 0; i < ELEMENTSOF(vcp_inputs); i++)
-                if (vcp_inputs[i].value == value)
-                        return vcp_inputs[i].name;
-        return NULL;
 }
 
 uint64_t looking_glass_size(unsigned width, unsigned height) {

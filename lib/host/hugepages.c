@@ -153,6 +153,55 @@ static int record_get_pool(const StateFile *s, HugepagePool *ret) {
         return 0;
 }
 
+/* Under the lock nobody is adding pages, so a record still "adding" is the leftover of a helper that was killed
+ * while the kernel allocated; its ADDED is only what it asked for. What it really got is what the pool shows beyond
+ * its BEFORE now, before anyone else changes the pool: record that, so neither this computation nor that guest's
+ * later release mistakes pages added after it (another guest's, the admin's) for the dead helper's. */
+static int settle_record(const char *path, StateFile *s) {
+        HugepagePool pool;
+        uint64_t added, before, nr;
+        if (streq_ptr(state_file_get(s, "STATE"), "reserved"))
+                return 0;
+        if (record_get_pool(s, &pool) < 0 || state_file_get_u64(s, "ADDED", &added) < 0 ||
+            state_file_get_u64(s, "BEFORE", &before) < 0)
+                return 0; /* malformed: its own release refuses it with a message */
+        int r = pool_read(&pool, "nr_hugepages", &nr);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read nr_hugepages to settle %s: %m", path);
+        uint64_t got = nr > before ? nr - before : 0;
+        if (got > added)
+                got = added;
+        state_file_setf(s, "ADDED", "%" PRIu64, got);
+        state_file_set(s, "STATE", "reserved");
+        r = state_file_save(path, s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to settle %s: %m", path);
+        log_notice("Settled %s, left by a helper killed while reserving: it had added %" PRIu64 " of the %" PRIu64
+                   " pages it asked for.",
+                   path, got, added);
+        return 0;
+}
+
+static int settle_stale_records(void) {
+        _cleanup_free_ char *dir = state_file_dir(RECORD_KIND);
+        _cleanup_closedir_ DIR *d = root_opendir(dir);
+        if (!d)
+                return 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_state_file_free_ StateFile *s = NULL;
+                if (state_file_load(path, &s) < 0)
+                        continue;
+                int r = settle_record(path, s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Pages other vxm guests were promised on this pool and may not have mapped yet. Their QEMU may already use them
  * (then they are no longer free) or not (then they still look free): count as pending only what the pool's in-use
  * count does not already explain, so a guest never leans on pages another guest is about to take. */
@@ -323,9 +372,6 @@ static int release_locked(const char *name) {
                     (r = pool_read(&pool, "free_hugepages", &free_pages)) < 0)
                         return log_error_errno(r, "Failed to read %s: %m", dir);
 
-                /* Killed while the kernel was still allocating: only what is there beyond BEFORE can be ours. */
-                if (!streq_ptr(state_file_get(s, "STATE"), "reserved") && added > (nr > before ? nr - before : 0))
-                        added = nr > before ? nr - before : 0;
                 uint64_t in_use = nr - (free_pages < nr ? free_pages : nr);
                 uint64_t target = nr > added ? nr - added : 0;
                 if (target < in_use) {
@@ -365,6 +411,9 @@ int hugepages_reserve(const Guest *g, const HugepageOptions *opts) {
         _cleanup_close_ int lock = take_lock();
         if (lock < 0)
                 return lock;
+        r = settle_stale_records();
+        if (r < 0)
+                return r;
         const HugepageOptions defaults = HUGEPAGE_OPTIONS_DEFAULT;
         if (!opts)
                 opts = &defaults;
@@ -385,5 +434,8 @@ int hugepages_release(const char *name) {
         _cleanup_close_ int lock = take_lock();
         if (lock < 0)
                 return lock;
+        int r = settle_stale_records();
+        if (r < 0)
+                return r;
         return release_locked(name);
 }

@@ -12,8 +12,8 @@
 #include "basic/root-path.h"
 #include "host/state-file.h"
 
-/* Records live in a directory no guest can be named after (guest names never start with '.'), so a guest's own
- * runtime directory, /run/vxm/NAME, can never be one of them. */
+/* Records live in a directory no guest can be named after (guest names never start with '.'), and guests' own
+ * runtime directories are elsewhere (/run/vxm/guests/NAME), so a guest's user can never own one of them. */
 char *state_file_dir(const char *kind) {
         return xasprintf("/run/vxm/.state/%s", kind);
 }

@@ -9,6 +9,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/safe-open.h"
 #include "qemu/mmio-window.h"
 #include "qemu/qemu-argv.h"
 #include "qemu/rom-file.h"
@@ -19,9 +20,9 @@ static int check_devices(const Guest *g) {
                 const GuestDevice *d = &g->devices[i];
                 if (!d->rom_file)
                         continue;
-                const char *reason = NULL;
+                _cleanup_free_ char *reason = NULL;
                 int k = rom_file_validate(d->rom_file, &reason);
-                if (k == -EBADMSG)
+                if (reason)
                         r = log_error_errno(k, "%s:%u: Device=: romfile=%s: %s", d->source.file, d->source.line,
                                             d->rom_file, reason);
                 else if (k < 0)
@@ -37,8 +38,13 @@ static int probe_disks(const Guest *g, ImageFormat **ret) {
         for (size_t i = 0; i < g->n_disks; i++) {
                 const GuestDisk *d = &g->disks[i];
                 const char *name = NULL;
-                int k = image_format_probe(d->path, &formats[i], &name);
-                if (k == -EMEDIUMTYPE)
+                _cleanup_free_ char *reason = NULL;
+                /* Root runs this too (vxm show), and disks usually live in the guest's own directory. */
+                _cleanup_close_ int fd = root_open_safe(d->path, SAFE_OPEN_BLOCK_DEVICE, &reason);
+                int k = fd < 0 ? fd : image_format_probe_fd(fd, &formats[i], &name);
+                if (reason)
+                        r = log_error_errno(k, "%s:%u: Disk=%s: %s", d->source.file, d->source.line, d->path, reason);
+                else if (k == -EMEDIUMTYPE)
                         r = log_error_errno(k,
                                             "%s:%u: Disk=%s: a %s image; vxm passes raw and qcow2 only (convert it "
                                             "with qemu-img convert -O qcow2)",

@@ -16,6 +16,8 @@
 #  - Templates are passed as PATH:INSTANCE: a ':' in an instance name (vxm-vfio@0000:01:00.0) confuses its alias
 #    parsing otherwise.
 set -u
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 
 meson=${1:?usage}
 build=${2:?usage}

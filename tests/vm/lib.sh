@@ -219,3 +219,27 @@ dump_state() {
 	echo "### dmesg (tail)"
 	dmesg | tail -n 60
 }
+
+# assert_exposure UNIT LIMIT: `systemd-analyze security UNIT` (PID 1's view, drop-ins included) rates it LIMIT or
+# better; on failure the findings that are not passed are shown
+assert_exposure() {
+	local out score
+	out=$(systemd-analyze security --no-pager "$1" 2>&1) || true
+	score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$out")
+	if [ -z "$score" ] || ! awk -v s="$score" -v l="$2" 'BEGIN { exit !(s <= l) }'; then
+		grep -v '^✓' <<<"$out"
+		fail "systemd-analyze security $1: '${score}', expected $2 or better"
+	fi
+	echo "ok: systemd-analyze security $1: $score <= $2"
+}
+
+# wait_stopped SECONDS UNIT...: wait until each UNIT is inactive or failed; `! systemctl is-active` is true already
+# while a unit is still deactivating, i.e. while its ExecStopPost= (e.g. the rebind of vxm-vfio@) runs
+wait_stopped() {
+	local limit=$1 u
+	shift
+	for u in "$@"; do
+		# shellcheck disable=SC2016 # expanded by that sh
+		wait_for "$limit" sh -c 'case $(systemctl show -P ActiveState "$0") in inactive | failed) ;; *) exit 1 ;; esac' "$u"
+	done
+}

@@ -6,6 +6,8 @@
 # Environment: VXM_CLI (vxm), VXM_GENERATOR (vxm-generator), VXM_MAN (man/vxm.1.in); KEEP_ROOT=DIR copies the fake
 # tree there at the end, to run `VXM_ROOT=DIR vxm check` on it by hand.
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
 . "$here/../vfio/fake-sysfs.sh"
@@ -23,14 +25,14 @@ fail() {
 ok() { printf 'ok: %s\n' "$*"; }
 
 # check [ARGS]: vxm check --json ARGS into $T/out (and its exit status in $rc); checkt: the text form
-check() {
+check() { # rc 124: it hung
 	rc=0
-	VXM_ROOT=$R "$VXM_CLI" check --json "$@" >"$T/out" 2>"$T/err" || rc=$?
+	VXM_ROOT=$R timeout 20 "$VXM_CLI" check --json "$@" >"$T/out" 2>"$T/err" || rc=$?
 	python3 "$here/findings.py" "$T/out" schema || fail "the JSON does not follow the schema"
 }
 checkt() {
 	rc=0
-	VXM_ROOT=$R "$VXM_CLI" check "$@" >"$T/out" 2>&1 || rc=$?
+	VXM_ROOT=$R timeout 20 "$VXM_CLI" check "$@" >"$T/out" 2>&1 || rc=$?
 }
 expect_rc() { [ "$rc" = "$1" ] || fail "exit status $rc, expected $1"; ok "exit status $1"; }
 # has ID VERDICT [SUBJECT [MESSAGE-RE [HINT-RE]]]
@@ -193,6 +195,7 @@ esac'
 
 	[LookingGlass]
 	Resolution=1920x1080
+	Viewer=daemon
 
 	[Storage]
 	Disk=/var/lib/vxm/win/disk.qcow2
@@ -794,10 +797,65 @@ case_disk() {
 	rm "$R/var/lib/vxm/win/disk.qcow2"
 	check
 	expect_rc 1
-	has disk fail /var/lib/vxm/win/disk.qcow2 "does not exist \(Disk= at /etc/vxm/win.conf:19\)" "qemu-img create -f qcow2"
+	has disk fail /var/lib/vxm/win/disk.qcow2 "does not exist \(Disk= at /etc/vxm/win.conf:20\)" "qemu-img create -f qcow2"
 	printf 'KDMV\1\0\0\0' >"$R/var/lib/vxm/win/disk.qcow2"
 	check
 	has disk fail /var/lib/vxm/win/disk.qcow2 "is a vmdk image" "qemu-img convert -O qcow2"
+}
+
+# Run as root, vxm check opens the guest's disks, which live in a directory the guest's user owns: a link there is
+# not followed (it could point at /etc/shadow or /dev/watchdog) and a FIFO does not hang the check.
+case_guest_owned_files() {
+	healthy_host
+	printf 'Disk=/var/lib/vxm/win/link.img\nDisk=/var/lib/vxm/win/fifo.img\n' >>"$R/etc/vxm/win.conf"
+	echo "root:secret" >"$R/shadow"
+	chmod 600 "$R/shadow"
+	ln -s /shadow "$R/var/lib/vxm/win/link.img"
+	mkfifo "$R/var/lib/vxm/win/fifo.img"
+	if [ "$(id -u)" = 0 ]; then
+		chown 54321 "$R/var/lib/vxm/win"
+		who="owned by uid 54321"
+	else
+		chmod 0777 "$R/var/lib/vxm/win"
+		who="writable by its group and by others"
+	fi
+	check win
+	expect_rc 1
+	has disk ok /var/lib/vxm/win/disk.qcow2 "qcow2 image"
+	has disk fail /var/lib/vxm/win/link.img "is a symbolic link in /var/lib/vxm/win, which is $who: vxm does not follow links that a user other than root can change" "make it a regular file or block device, or fix Disk= at /etc/vxm/win.conf:21"
+	has disk fail /var/lib/vxm/win/fifo.img "is a FIFO, not a regular file or a block device" "fix Disk= at /etc/vxm/win.conf:22"
+}
+
+# Looking Glass memory is lent to QEMU and the Viewer= users only: without one, check says what to add.
+case_looking_glass_viewer() {
+	healthy_host
+	has_viewer() { sed -i "/^Viewer=/d" "$R/etc/vxm/win.conf"; [ -z "$1" ] || sed -i "s/^Resolution=.*/&\nViewer=$1/" "$R/etc/vxm/win.conf"; }
+	has_viewer ""
+	check win
+	expect_rc 0
+	has looking-glass-viewer warn win "no Viewer=, so only QEMU may map the shared memory" "add Viewer=[a-zA-Z0-9_-]+ to \[LookingGlass\] in /etc/vxm/win.conf: the desktop user who runs looking-glass-client"
+	has_viewer daemon
+	check win
+	expect_rc 0
+	has looking-glass-viewer ok win "mapped by QEMU \(nobody\) and the client of daemon, nobody else"
+	has_viewer vxmnosuchviewer
+	check win
+	expect_rc 1
+	has looking-glass-viewer fail /etc/vxm/win.conf:17 "viewer vxmnosuchviewer does not exist" "create the user, or fix Viewer= at /etc/vxm/win.conf:17"
+}
+
+# Guests that share a User= share everything that user owns: each says so, naming the others and what to do.
+case_shared_user() {
+	healthy_host
+	fake_guest linux nobody
+	fake_guest other daemon
+	check
+	expect_rc 0
+	has shared-user warn win "nobody is also the user of guest linux: each guest's QEMU can read and write the others' disks" "give guest win a user of its own: User=vxm-win in \[Guest\] of /etc/vxm/win.conf"
+	has shared-user warn linux "nobody is also the user of guest win:"
+	has shared-user ok other "no other guest runs as daemon"
+	check other
+	lacks shared-user warn
 }
 
 # vxm status shows what the steps recorded, i.e. what they changed on the host and will undo.

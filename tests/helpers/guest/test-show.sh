@@ -8,6 +8,8 @@
 # on purpose, so a run with it set can never count as a pass.
 # Usage: test-show.sh VXM-BINARY SOURCE-DIR
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 
 vxm=$1 src=$2
 tmp=$(mktemp -d)
@@ -35,6 +37,15 @@ echo initrd >"$root/srv/boot/initrd.img"
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0PCIR' >"$root/srv/rom/gpu.rom"
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0XXXX' >"$root/srv/rom/bad.rom"
 
+# what a guest's user can put in a directory it owns (case guest-owned-files): links to root's files, FIFOs
+owned="$root/srv/guest-owned"
+mkdir -p "$owned"
+ln -s /srv/disks/raw.img "$owned/disk.img"
+mkfifo "$owned/fifo.img" "$owned/vars.fd"
+ln -s /srv/rom/gpu.rom "$owned/gpu.rom"
+echo code >"$owned/code.fd"
+chmod 0777 "$owned"
+
 # a GPU on NUMA node 1, which has a 2M pool: its guest's huge pages must come from that node
 mkdir -p "$root/sys/bus/pci/devices/0000:41:00.0" "$root/sys/devices/system/node/node1/hugepages/hugepages-2048kB"
 echo 1 >"$root/sys/bus/pci/devices/0000:41:00.0/numa_node"
@@ -47,7 +58,7 @@ for dir in "$src"/show/*/; do
 	[ -f "$dir/guest.conf" ] && cp "$dir/guest.conf" "$root/etc/vxm/$case.conf"
 
 	rc=0
-	VXM_ROOT=$root SYSTEMD_LOG_LEVEL=info "$vxm" show "$case" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	VXM_ROOT=$root SYSTEMD_LOG_LEVEL=info timeout 20 "$vxm" show "$case" >"$tmp/out" 2>"$tmp/err" || rc=$?
 	# the escaped form first, then any plain mention (messages)
 	sed -i -e "s|$escaped|@ROOT@|g" -e "s|$root|@ROOT@|g" "$tmp/out" "$tmp/err"
 
