@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "basic/macro.h"
@@ -44,6 +46,14 @@ void fuzz_guest_write(const uint8_t *data, size_t size, FuzzGuestFiles *ret) {
 
 void fuzz_guest_remove_shadowed(void) {
         fuzz_remove(fuzz_guest_paths[3]);
+}
+
+void fuzz_guest_chmod(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = xasprintf("%s%s", fuzz_root(), path);
+        if (chmod(p, mode) < 0) {
+                perror(p);
+                abort();
+        }
 }
 
 /* The line a file:line reference may name in this file; 0 when the file is not one of ours. */

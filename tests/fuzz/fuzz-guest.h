@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 
@@ -28,6 +29,8 @@ extern const char *const fuzz_guest_paths[FUZZ_GUEST_PIECES];
 void fuzz_guest_write(const uint8_t *data, size_t size, FuzzGuestFiles *ret);
 /* Removes the shadowed piece 3, if any. */
 void fuzz_guest_remove_shadowed(void);
+/* Sets the mode of ROOT/path (a piece or its directory). */
+void fuzz_guest_chmod(const char *path, mode_t mode);
 
 /* Checks what the loader promises about a guest it accepted (ranges, no control characters, sources within the
  * files); aborts with the broken promise. */
