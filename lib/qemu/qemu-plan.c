@@ -99,6 +99,8 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
                 if (k < 0)
                         r = k;
         }
+        if (qemu_plan_shared(g, &p) < 0)
+                r = -EINVAL;
         if (r < 0) {
                 qemu_plan_done(&p);
                 return r;
@@ -107,7 +109,7 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
                 p.vars = guest_vars_path(g->name, p.firmware->vars_template);
                 /* OVMF's 64-bit PCI window; QEMU's BIOS (direct kernel boot) has no such setting */
                 MmioWindow w;
-                mmio_window_plan(g, &w);
+                mmio_window_plan_with(g, p.vfs, g->n_vfs, &w); /* a VF's BARs count like a Device='s */
                 p.ovmf_mmio64_mb = w.ovmf_mb;
         }
         *ret = p;
@@ -118,5 +120,6 @@ void qemu_plan_done(QemuPlan *p) {
         firmware_free(p->firmware);
         free(p->vars);
         free(p->disk_formats);
+        qemu_plan_shared_done(p);
         *p = (QemuPlan){};
 }
