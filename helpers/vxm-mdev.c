@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "basic/log.h"
+#include "basic/stop-point.h"
 #include "basic/macro.h"
 #include "basic/parse-util.h"
 #include "basic/root-path.h"
@@ -185,6 +186,7 @@ static int create_line(Line *l) {
                 r = mdev_record_write(&rec);
                 if (r < 0)
                         return log_error_errno(r, "Failed to write /run/vxm/.state/mdev/%s, not creating it: %m", uuid);
+                stop_point("create:recorded");
                 r = mdev_create(parent, m->type, uuid);
                 if (r == -ENODEV)
                         return log_error_errno(r,
@@ -253,6 +255,7 @@ static int remove_one(const char *name, MdevRecord *rec) {
                         return log_error_errno(r, "Failed to remove mdev %s: %m. Keeping its record.", rec->uuid);
                 log_notice("Removed mdev %s (%s on %s).", rec->uuid, rec->type, rec->parent);
         }
+        stop_point("remove:removed");
         return mdev_record_remove(rec->uuid);
 }
 

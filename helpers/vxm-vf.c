@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "basic/log.h"
+#include "basic/stop-point.h"
 #include "basic/macro.h"
 #include "config/config.h"
 #include "config/helper-cli.h"
@@ -119,6 +120,7 @@ static int allocate_line(Guest *g, unsigned index, const VfReserved *reserved, s
         if (r < 0)
                 return log_error_errno(r, "Failed to read virtual function %s from sysfs: %m", vfbdf);
         log_info("%s:%u: VirtualFunction=%s: taking %s.", line->source.file, line->source.line, bdf, t.label);
+        stop_point("allocate:held");
         return vfio_bind(&t);
 }
 
@@ -161,8 +163,10 @@ static int release(const char *name) {
                 int r = target_init(&t, holds[i].vf, holds[i].pf, NULL);
                 if (r >= 0)
                         r = vfio_unbind(&t);
-                if (r >= 0)
+                if (r >= 0) {
+                        stop_point("release:unbound");
                         r = vf_hold_remove(holds[i].vf);
+                }
                 if (r < 0) {
                         /* The hold stays: the VF must not go to another guest in whatever state it is in. */
                         log_error_errno(r, "Keeping the hold of %s in /run/vxm/.state/vf: %m", holds[i].vf);

@@ -3,7 +3,6 @@
  * host driver, drivers_probe, verify. Everything it changes is recorded in /run/vxm/.state/vfio/BDF first, and unbind
  * undoes exactly that, from whatever state a failed or killed bind left behind. */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,18 +13,9 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/stop-point.h"
 #include "host/vfio-record.h"
 #include "vxm-vfio.h"
-
-/* For the VM tests, which need to SIGKILL the helper at a known point of the sequence on a real kernel:
- * VXM_VFIO_TEST_STOP_AT=override|unbind|probe makes it stop itself (SIGSTOP) right after that step. */
-static void test_stop_point(const char *step) {
-        const char *at = getenv("VXM_VFIO_TEST_STOP_AT");
-        if (!at || strcmp(at, step) != 0)
-                return;
-        log_notice("Stopping after \"%s\" (VXM_VFIO_TEST_STOP_AT).", step);
-        raise(SIGSTOP);
-}
 
 static bool streq_null(const char *a, const char *b) {
         return a && b ? strcmp(a, b) == 0 : a == b;
@@ -81,7 +71,7 @@ static int move_to_vfio(VfioTarget *t, const char *node) {
         r = pci_device_set_override(bdf, "vfio-pci");
         if (r < 0)
                 return log_error_errno(r, "Failed to set driver_override of %s to vfio-pci: %m", t->label);
-        test_stop_point("override");
+        stop_point("bind:override");
 
         r = pci_device_get_driver(bdf, &cur);
         if (r < 0)
@@ -90,13 +80,13 @@ static int move_to_vfio(VfioTarget *t, const char *node) {
                 r = pci_device_unbind(bdf, cur);
                 if (r < 0)
                         return log_error_errno(r, "Failed to unbind %s from %s: %m", t->label, cur);
-                test_stop_point("unbind");
+                stop_point("bind:unbind");
         }
         if (!cur || strcmp(cur, "vfio-pci") != 0) {
                 r = pci_device_probe(bdf);
                 if (r < 0)
                         return log_error_errno(r, "Failed to probe %s for vfio-pci: %m", t->label);
-                test_stop_point("probe");
+                stop_point("bind:probe");
         }
 
         if (pci_device_wait_driver(bdf, "vfio-pci", VFIO_WAIT_MS) < 0) {
@@ -217,22 +207,28 @@ static int restore_driver(VfioTarget *t, const VfioRecord *rec) {
                 return log_error_errno(r, "Failed to read the driver of %s: %m", t->label);
         /* Only vfio-pci is ours to unbind; any other driver was there before us or bound by someone else. */
         if (streq_null(cur, "vfio-pci")) {
+                r = vfio_check_vfio_holders(t, rec->group, VFIO_HOLDER_WAIT_MS);
+                if (r < 0)
+                        return r;
                 r = pci_device_unbind(bdf, "vfio-pci");
                 if (r < 0)
                         return log_error_errno(r, "Failed to unbind %s from vfio-pci: %m", t->label);
                 free(cur);
                 cur = NULL;
+                stop_point("unbind:unbind");
         }
 
         r = pci_device_set_override(bdf, rec->driver_override);
         if (r < 0)
                 return log_error_errno(r, "Failed to restore driver_override of %s to \"%s\": %m", t->label,
                                        rec->driver_override ?: "");
+        stop_point("unbind:override");
 
         if (!cur && rec->driver) {
                 r = pci_device_probe(bdf);
                 if (r < 0)
                         log_warning_errno(r, "Probing %s for its host driver failed: %m", t->label);
+                stop_point("unbind:probe");
         }
         return pci_device_wait_driver(bdf, rec->driver, VFIO_WAIT_MS);
 }
@@ -256,6 +252,8 @@ int vfio_unbind(VfioTarget *t) {
 
         if (rec.bound_by_vxm) {
                 r = restore_driver(t, &rec);
+                if (r == -EBUSY)
+                        return r; /* still held through VFIO: the check said who, and what to do */
                 if (r < 0) {
                         _cleanup_free_ char *now = NULL;
                         (void) pci_device_get_driver(t->bdf, &now);
@@ -274,6 +272,7 @@ int vfio_unbind(VfioTarget *t) {
                 log_info("%s was on vfio-pci before vxm came along: leaving it there.", t->label);
 
         restore_access(t, &rec);
+        stop_point("unbind:restored");
         r = vfio_record_remove(t->bdf);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove " VFIO_RECORD_DIR "/%s: %m", t->bdf);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "basic/log.h"
@@ -114,6 +115,55 @@ int vfio_check_holders(const VfioTarget *t) {
         log_error("%s is in use on the host, and unbinding %s now would hang until it is let go. Close these "
                   "programs (for a GPU: log out of the desktop session that runs on it), then try again:",
                   t->label, t->dev->driver ?: "its driver");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *s = pci_holder_describe(&holders[i]);
+                log_error("  %s", s);
+        }
+        pci_holders_free(holders, n);
+        return -EBUSY;
+}
+
+/* The nodes through which a process uses the device with VFIO: /dev/vfio/GROUP, and since Linux 6.6 also the
+ * device's own /dev/vfio/devices/vfioN (named in sysfs under vfio-dev/). */
+static char **vfio_nodes(const VfioTarget *t, int group) {
+        char **nodes = NULL;
+        if (group >= 0) {
+                _cleanup_free_ char *g = xasprintf("/dev/vfio/%d", group);
+                strv_push(&nodes, g);
+        }
+        _cleanup_free_ char *dir = xasprintf("/sys/bus/pci/devices/%s/vfio-dev", t->bdf);
+        _cleanup_closedir_ DIR *d = root_opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+                if (strncmp(de->d_name, "vfio", 4) == 0) {
+                        _cleanup_free_ char *n = xasprintf("/dev/vfio/devices/%s", de->d_name);
+                        strv_push(&nodes, n);
+                }
+        return nodes;
+}
+
+int vfio_check_vfio_holders(const VfioTarget *t, int group, unsigned wait_ms) {
+        _cleanup_strv_free_ char **nodes = vfio_nodes(t, group);
+        PciHolder *holders = NULL;
+        size_t n = 0;
+
+        if (!nodes)
+                return 0;
+        for (unsigned waited = 0;; waited += 100) {
+                proc_find_holders(nodes, &holders, &n, NULL);
+                if (n == 0)
+                        return 0;
+                if (waited >= wait_ms)
+                        break;
+                pci_holders_free(holders, n);
+                holders = NULL;
+                (void) nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000000L }, NULL);
+        }
+
+        log_error("%s is still in use through VFIO, and unbinding it from vfio-pci now would block until that ends. "
+                  "Not unbinding; its record is kept. Once these programs have exited, run \"vxm-vfio unbind %s\" "
+                  "(or start and stop the guest again) to give it back to the host:",
+                  t->label, t->bdf);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *s = pci_holder_describe(&holders[i]);
                 log_error("  %s", s);

@@ -9,6 +9,8 @@
 
 /* How long the kernel gets to move a device between drivers and make its /dev/vfio node. */
 #define VFIO_WAIT_MS 5000
+/* How long unbind waits for a process that has the device open through VFIO to let go (one that is exiting). */
+#define VFIO_HOLDER_WAIT_MS 3000
 
 /* Whose devices the IOMMU group is checked against, and why (see pick_guests() in vxm-vfio.c). */
 typedef enum VfioFor {
@@ -38,6 +40,10 @@ int vfio_check_iommu(const VfioTarget *t);
 int vfio_check_display(const VfioTarget *t);
 int vfio_check_group(const VfioTarget *t);
 int vfio_check_holders(const VfioTarget *t);
+/* unbind: nobody has the device open through VFIO (its group node, or its own /dev/vfio/devices node); the kernel's
+ * unbind from vfio-pci would wait until they let go, past any stop timeout. Waits up to wait_ms for holders that are
+ * exiting. */
+int vfio_check_vfio_holders(const VfioTarget *t, int group, unsigned wait_ms);
 /* A VF held by a running guest through VirtualFunction= (host/vf-alloc.h) is bound for no guest but that one. */
 int vfio_check_vf_hold(const VfioTarget *t);
 

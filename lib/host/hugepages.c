@@ -12,11 +12,13 @@
 
 #include "host/hugepages.h"
 #include "basic/log.h"
+#include "basic/stop-point.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "host/state-file.h"
+#include "host/state-lock.h"
 
-#define HUGEPAGES_LOCK "/run/vxm/.state/hugepages.lock"
+#define HUGEPAGES_LOCK "/run/vxm/.state/hugepages/.lock"
 #define RECORD_KIND "hugepages"
 
 static bool streq_ptr(const char *a, const char *b) {
@@ -125,17 +127,9 @@ static void sleep_ms(unsigned ms) {
 
 /* Held for the whole read-decide-write sequence; released when the fd closes (also when we are killed). */
 static int take_lock(void) {
-        int r = root_mkdir_p("/run/vxm/.state", 0755);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create /run/vxm/.state: %m");
-        int fd = root_open(HUGEPAGES_LOCK, O_RDWR | O_CREAT | O_NOCTTY, 0600);
+        int fd = state_lock_take(RECORD_KIND);
         if (fd < 0)
-                return log_error_errno(fd, "Failed to open %s: %m", HUGEPAGES_LOCK);
-        if (flock(fd, LOCK_EX) < 0) {
-                r = -errno;
-                close(fd);
-                return log_error_errno(r, "Failed to lock %s: %m", HUGEPAGES_LOCK);
-        }
+                return log_error_errno(fd, "Failed to lock %s: %m", HUGEPAGES_LOCK);
         return fd;
 }
 
@@ -159,8 +153,9 @@ static int record_get_pool(const StateFile *s, HugepagePool *ret) {
  * later release mistakes pages added after it (another guest's, the admin's) for the dead helper's. */
 static int settle_record(const char *path, StateFile *s) {
         HugepagePool pool;
-        uint64_t added, before, nr;
-        if (streq_ptr(state_file_get(s, "STATE"), "reserved"))
+        uint64_t added, before, nr, releasing_from;
+        const char *state = state_file_get(s, "STATE");
+        if (streq_ptr(state, "reserved"))
                 return 0;
         if (record_get_pool(s, &pool) < 0 || state_file_get_u64(s, "ADDED", &added) < 0 ||
             state_file_get_u64(s, "BEFORE", &before) < 0)
@@ -168,6 +163,29 @@ static int settle_record(const char *path, StateFile *s) {
         int r = pool_read(&pool, "nr_hugepages", &nr);
         if (r < 0)
                 return log_error_errno(r, "Failed to read nr_hugepages to settle %s: %m", path);
+
+        /* A helper killed while releasing: if the pool moved from where it found it, its write went through and the
+         * pages are given back (releasing them again would take another guest's); if not, the release is still to
+         * be done, by the next stop. */
+        if (streq_ptr(state, "releasing") && state_file_get_u64(s, "RELEASING_FROM", &releasing_from) == 0) {
+                if (nr != releasing_from) {
+                        r = state_file_remove(path);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to remove %s: %m", path);
+                        log_notice("Removed %s, left by a helper killed right after it released the pages "
+                                   "(nr_hugepages %" PRIu64 " -> %" PRIu64 ").",
+                                   path, releasing_from, nr);
+                        return 0;
+                }
+                state_file_set(s, "STATE", "reserved");
+                r = state_file_save(path, s);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to settle %s: %m", path);
+                log_notice("Settled %s, left by a helper killed before it released the pages: releasing is still to "
+                           "be done.",
+                           path);
+                return 0;
+        }
         uint64_t got = nr > before ? nr - before : 0;
         if (got > added)
                 got = added;
@@ -269,6 +287,7 @@ static int reserve_locked(const Guest *g, const HugepagePool *pool, uint64_t nee
         r = state_file_save(path, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s: %m", path);
+        stop_point("reserve:recorded");
 
         if (add == 0) {
                 log_info("Guest %s needs %" PRIu64 " pages on the %s; %" PRIu64 " are free (%" PRIu64
@@ -334,6 +353,7 @@ static int reserve_locked(const Guest *g, const HugepagePool *pool, uint64_t nee
                                        rolled_back ? " nr_hugepages is back where it was." : "", hint);
         }
 
+        stop_point("reserve:written");
         state_file_set(s, "STATE", "reserved");
         r = state_file_save(path, s);
         if (r < 0)
@@ -381,6 +401,14 @@ static int release_locked(const char *name) {
                         target = in_use;
                 }
                 if (target != nr) {
+                        /* Should we be killed around the write, the next helper to take the lock can tell whether it
+                         * happened (settle_record()). */
+                        state_file_set(s, "STATE", "releasing");
+                        state_file_setf(s, "RELEASING_FROM", "%" PRIu64, nr);
+                        r = state_file_save(path, s);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to update %s: %m", path);
+                        stop_point("release:recorded");
                         r = pool_write_count(&pool, target);
                         if (r < 0)
                                 return log_error_errno(r, "Failed to write %" PRIu64 " to %s/nr_hugepages: %m", target,
@@ -390,6 +418,7 @@ static int release_locked(const char *name) {
                          nr - target, pname, name, nr, target);
         } else
                 log_info("Guest %s used pages that were already reserved on the %s; nothing to release.", name, pname);
+        stop_point("release:written");
 
         r = state_file_remove(path);
         if (r < 0)

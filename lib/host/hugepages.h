@@ -8,7 +8,7 @@
 /* Reserving exactly the hugepages one guest needs, on the NUMA node of its first GPU, and giving back exactly those.
  *
  * The record (/run/vxm/.state/hugepages/NAME) says which pool, how many pages the guest needs, how many it added
- * and what nr_hugepages was before. All changes to nr_hugepages happen under /run/vxm/.state/hugepages.lock. */
+ * and what nr_hugepages was before. All changes to nr_hugepages happen under /run/vxm/.state/hugepages/.lock. */
 
 typedef struct HugepagePool {
         int node;           /* -1: the global pool */

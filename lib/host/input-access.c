@@ -11,6 +11,7 @@
 #include "host/input-access.h"
 #include "host/input-discovery.h"
 #include "basic/log.h"
+#include "basic/stop-point.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "host/state-file.h"
@@ -97,6 +98,7 @@ static int revoke_record(const char *rec, StateFile *s) {
                         ret = log_error_errno(r, "Failed to restore the ACL of %s: %m", node);
                         continue;
                 }
+                stop_point("revoke:node");
                 log_info("Revoked access to %s for uid %" PRIu64 ".", node, uid);
         }
         return ret;
@@ -221,6 +223,7 @@ int input_access_grant(const Guest *g) {
                 log_error_errno(r, "Failed to write %s: %m", rec);
                 goto finish;
         }
+        stop_point("grant:recorded");
 
         for (size_t i = 0; i < l.n; i++) {
                 r = grant_node(l.devices[i].node, uid, mask_set[i]);
@@ -233,6 +236,7 @@ int input_access_grant(const Guest *g) {
                 }
                 log_info("User %s may now use %s (%s, %s).", g->user, l.devices[i].path, l.devices[i].node,
                          l.devices[i].keyboard ? "keyboard" : "mouse");
+                stop_point("grant:node");
         }
         r = 0;
 finish:
@@ -283,6 +287,7 @@ int input_access_revoke(const char *name) {
         r = revoke_record(rec, s);
         if (r < 0)
                 return r; /* keep the record: stopping again retries */
+        stop_point("revoke:restored");
         r = state_file_remove(rec);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", rec);

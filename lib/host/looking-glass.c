@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "basic/log.h"
+#include "basic/stop-point.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "basic/strv.h"
@@ -109,6 +110,7 @@ static int lend_kvmfr(const Guest *g, const char *path, const uid_t *uids, size_
                 return log_error_errno(r, "Failed to read the owner, mode and ACL of %s: %m", path);
         if ((r = record_save(rec, s)) < 0)
                 return r;
+        stop_point("create:recorded");
         r = node_lend_grant(fd, uids, n);
         if (r < 0)
                 return log_error_errno(r, "Failed to lend %s: %m%s", path,
@@ -163,6 +165,7 @@ static int create_shm(const Guest *g, const char *path, const uid_t *uids, size_
         state_file_setf(s, "INODE", "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
         if ((r = record_save(rec, s)) < 0)
                 return r;
+        stop_point("create:recorded");
 
         char proc[32];
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
@@ -262,6 +265,7 @@ int looking_glass_remove(const char *name) {
                                        rec, path, path);
         if (r < 0)
                 return r; /* keep the record: stopping again retries */
+        stop_point("remove:removed");
         r = state_file_remove(rec);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", rec);

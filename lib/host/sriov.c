@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "basic/log.h"
+#include "basic/stop-point.h"
 #include "basic/macro.h"
 #include "basic/parse-util.h"
 #include "basic/root-path.h"
@@ -169,6 +170,7 @@ int sriov_pf_enable(const SriovPf *pf, unsigned n) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to write %s, not enabling virtual functions on %s: %m", path,
                                                bdf);
+                stop_point("enable:recorded");
         } else
                 return log_error_errno(r, "Failed to read %s: %m", path);
 
@@ -177,6 +179,7 @@ int sriov_pf_enable(const SriovPf *pf, unsigned n) {
                 r = write_uint_attr(bdf, "sriov_drivers_autoprobe", 0);
                 if (r < 0)
                         return log_error_errno(r, "Failed to set sriov_drivers_autoprobe=0 on %s: %m", bdf);
+                stop_point("enable:autoprobe");
         }
         if (pf->numvfs != n) {
                 r = write_uint_attr(bdf, "sriov_numvfs", n);
@@ -186,6 +189,7 @@ int sriov_pf_enable(const SriovPf *pf, unsigned n) {
                                                "(sriov_numvfs=%u): %m. See journalctl -k for what its driver (%s) "
                                                "said.",
                                                n, bdf, pf->dev->name, n, pf->dev->driver ?: "none");
+                stop_point("enable:numvfs");
         }
         r = wait_vfs(bdf, n);
         if (r < 0)
@@ -252,6 +256,7 @@ int sriov_pf_restore(const PciAddress *a) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to set sriov_numvfs of %s back to %" PRIu64 ": %m", bdf,
                                                numvfs);
+                stop_point("restore:numvfs");
         }
         if (autoprobe >= 0 && pf->autoprobe != autoprobe) {
                 r = write_uint_attr(bdf, "sriov_drivers_autoprobe", (unsigned) autoprobe);
@@ -259,6 +264,7 @@ int sriov_pf_restore(const PciAddress *a) {
                         return log_error_errno(r, "Failed to set sriov_drivers_autoprobe of %s back to %d: %m", bdf,
                                                autoprobe);
         }
+        stop_point("restore:restored");
         r = state_file_remove(path);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", path);

@@ -15,6 +15,7 @@
 #include <linux/sockios.h>
 
 #include "basic/log.h"
+#include "basic/stop-point.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "host/state-file.h"
@@ -136,11 +137,14 @@ int tap_up(const char *guest, uid_t uid, const char *bridge) {
         int r = state_file_save(rec, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s: %m", rec);
+        stop_point("network-up:recorded");
 
         if (ioctl(fd, TUNSETOWNER, (unsigned long) uid) < 0 || ioctl(fd, TUNSETPERSIST, 1UL) < 0)
                 r = -errno;
-        else
+        else {
+                stop_point("network-up:persistent");
                 r = bridge_and_up(name, ifindex, bridge);
+        }
         if (r < 0) {
                 log_error_errno(r, "Failed to set up tap device %s on bridge %s: %m", name, bridge);
                 (void) tap_down(guest);
@@ -175,6 +179,7 @@ int tap_down(const char *guest) {
                                                ifindex, guest);
                 log_info("Deleted tap device %s (ifindex %d) of guest %s.", now, ifindex, guest);
         }
+        stop_point("network-down:deleted");
         r = state_file_remove(rec);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", rec);

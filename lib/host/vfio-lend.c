@@ -12,10 +12,12 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/stop-point.h"
 #include "host/mdev.h"
 #include "host/node-lend.h"
 #include "host/pci-sysfs.h"
 #include "host/state-file.h"
+#include "host/state-lock.h"
 #include "host/user-lookup.h"
 #include "host/vf-alloc.h"
 #include "host/vfio-lend.h"
@@ -189,26 +191,67 @@ static void prefix(size_t i, char buf[static 32]) {
         snprintf(buf, 32, "NODE%zu_", i);
 }
 
+static int give_back_locked(const char *name);
+
+static bool record_lends_node(const StateFile *s, const void *node) {
+        uint64_t n;
+        if (state_file_get_u64(s, "NODES", &n) < 0)
+                return false;
+        for (uint64_t i = 0; i < n; i++) {
+                char key[48];
+                snprintf(key, sizeof key, "NODE%" PRIu64 "_PATH", i);
+                const char *path = state_file_get(s, key);
+                if (path && strcmp(path, node) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Two guests that list the same device never run together, but both can be started at once: the group can be lent
+ * to one of them only. Otherwise the second would record the first one's entry as the node's original state, and
+ * giving back in the other order would leave an entry behind, or take the first guest's away. */
+static int refuse_lent_to_other(const Guest *g, const LendNode *nodes, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *other =
+                        state_file_find_other(RECORD_KIND, g->name, record_lends_node, nodes[i].node);
+                if (other)
+                        return log_error_errno(EBUSY,
+                                               "%s is lent to guest %s, which uses the same IOMMU group: guest %s "
+                                               "cannot have it (its %s) at the same time. Stop guest %s first. (If it "
+                                               "is not running, \"vxm-guest devices-down %s\" gives the node back.)",
+                                               nodes[i].node, other, g->name, nodes[i].what, other, other);
+        }
+        return 0;
+}
+
 int vfio_lend(const Guest *g) {
         _cleanup_free_ char *rec = state_file_path(RECORD_KIND, g->name);
-        if (root_exists(rec)) {
-                log_info("Found the VFIO record of an earlier run of guest %s; giving its nodes back first.", g->name);
-                int r = vfio_give_back(g->name);
-                if (r < 0)
-                        return r;
-        }
-
+        /* Refusals from looking at the config and sysfs change nothing, not even the lock file. */
         LendNode *nodes;
         size_t n;
         int r = group_nodes(g, &nodes, &n);
         if (r < 0)
                 return r;
-        if (n == 0) {
+        if (n == 0 && !root_exists(rec)) {
                 free(nodes);
                 return 0;
         }
+
+        _cleanup_close_ int lock = state_lock_take(RECORD_KIND);
+        if (lock < 0)
+                r = log_error_errno(lock, "Failed to lock the records of " RECORD_KIND ": %m");
+        else if (root_exists(rec)) {
+                log_info("Found the VFIO record of an earlier run of guest %s; giving its nodes back first.", g->name);
+                r = give_back_locked(g->name);
+        }
+        if (r < 0 || n == 0) {
+                lend_nodes_free(nodes, n);
+                return r;
+        }
         uid_t uid;
-        r = user_lookup_uid(g->user, "[Guest] User=", &uid);
+        r = refuse_lent_to_other(g, nodes, n);
+        if (r >= 0)
+                r = user_lookup_uid(g->user, "[Guest] User=", &uid);
         if (r < 0) {
                 lend_nodes_free(nodes, n);
                 return r;
@@ -233,11 +276,13 @@ int vfio_lend(const Guest *g) {
         }
         if (r >= 0 && (r = state_file_save(rec, s)) < 0)
                 log_error_errno(r, "Failed to write %s: %m", rec);
+        if (r >= 0)
+                stop_point("devices-up:recorded");
         for (size_t i = 0; i < n && r >= 0; i++) {
                 r = node_lend_grant(fds[i], &uid, 1);
                 if (r < 0) {
                         log_error_errno(r, "Failed to lend %s to user %s: %m", nodes[i].node, g->user);
-                        (void) vfio_give_back(g->name);
+                        (void) give_back_locked(g->name);
                 } else
                         log_info("Lent %s to user %s (ACL) for guest %s: its %s.", nodes[i].node, g->user, g->name,
                                  nodes[i].what);
@@ -249,7 +294,7 @@ int vfio_lend(const Guest *g) {
         return r < 0 ? r : 0;
 }
 
-int vfio_give_back(const char *name) {
+static int give_back_locked(const char *name) {
         _cleanup_free_ char *rec = state_file_path(RECORD_KIND, name);
         _cleanup_state_file_free_ StateFile *s = NULL;
         uint64_t n;
@@ -273,8 +318,16 @@ int vfio_give_back(const char *name) {
         }
         if (ret < 0)
                 return ret; /* keep the record: stopping again retries */
+        stop_point("devices-down:returned");
         r = state_file_remove(rec);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", rec);
         return 0;
+}
+
+int vfio_give_back(const char *name) {
+        _cleanup_close_ int lock = state_lock_take(RECORD_KIND);
+        if (lock < 0)
+                return log_error_errno(lock, "Failed to lock the records of " RECORD_KIND ": %m");
+        return give_back_locked(name);
 }

@@ -77,5 +77,27 @@ check "the interface that took the name is left alone" test "$(ifindex "$tap")" 
 check "says why" grep -q "is gone" <<<"$out"
 check "the record is gone" test ! -e "$record"
 
+# kill -9 of network-up and network-down at each of their stop-points (lib/basic/stop-point.h), then what the unit
+# runs next (network-down) leaves no interface and no record.
+# shellcheck source=tests/helpers/stop-point.sh
+. "$(dirname "$(realpath "$0")")/../stop-point.sh"
+mark=$root/.mark
+ip link del "$tap"
+check "network-up killed at network-up:recorded" kill_at network-up:recorded "$mark" "$root/.out" "$guest" network-up lan
+check "recorded; the tap died with it (not persistent yet)" sh -c "[ -e '$record' ] && [ -z '$(ifindex "$tap")' ]"
+run network-down lan
+check "network-down exits 0, no record" sh -c "[ $rc = 0 ] && [ ! -e '$record' ]"
+check "network-up killed at network-up:persistent" kill_at network-up:persistent "$mark" "$root/.out" "$guest" network-up lan
+check "the tap outlived it, not on the bridge" sh -c "ip -o link show $tap >/dev/null && ! ip -o link show $tap | grep -q 'master br0'"
+run network-down lan
+check "network-down exits 0: no tap, no record" sh -c "[ $rc = 0 ] && [ -z '$(ifindex "$tap")' ] && [ ! -e '$record' ]"
+run network-up lan
+check "network-up exits 0" test "$rc" = 0
+check "network-down killed at network-down:deleted" kill_at network-down:deleted "$mark" "$root/.out" "$guest" network-down lan
+check "the tap is gone, the record is not" sh -c "[ -z '$(ifindex "$tap")' ] && [ -e '$record' ]"
+run network-down lan
+check "network-down again exits 0, no record" sh -c "[ $rc = 0 ] && [ ! -e '$record' ]"
+check "no interface but the bridge and lo" test "$(ip -o link show | grep -cv ': \(lo\|br0\):')" = 0
+
 echo "1..$n"
 [[ $failed -eq 0 ]]

@@ -14,6 +14,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${VXM_SRIOV:?}" "${VXM_VF:?}" "${VXM_MDEV:?}" "${VXM_CLI:?}" "${VXM_VFIO:?}" "${VXM_GUEST:?}" "${PCI_MOCK:?}"
 # shellcheck source=tests/helpers/vfio/test-lib.sh
 . "$here/../vfio/test-lib.sh"
+# shellcheck source=tests/helpers/stop-point.sh
+. "$here/../stop-point.sh"
 
 PF=0000:02:00.0 VF1=0000:02:00.1 VF2=0000:02:00.2
 MBOCHS=/sys/devices/virtual/mbochs/mbochs
@@ -212,6 +214,45 @@ case_sriov_killed_enable_restored() {
 	expect_attr $PF sriov_drivers_autoprobe 1
 	expect_attr $PF sriov_numvfs 0
 	expect_no_state sriov $PF
+}
+
+# killed_at POINT HELPER ARGS...: HELPER under the fake kernel, SIGKILLed at its stop-point POINT
+killed_at() {
+	local point=$1 helper=$2
+	shift 2
+	printf '+ %s %s (SIGKILL at %s)\n' "${helper##*/}" "$*" "$point"
+	kill_at "$point" "$T/mark" "$T/out" env VXM_ROOT="$R" VXM_MOCK_LOG="$T/mock.log" \
+		LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST:}$PCI_MOCK" "$helper" "$@" || fail "not killed at $point"
+	ok "killed ${helper##*/} $1 at $point"
+}
+sriov_killed_at() { killed_at "$1" "$VXM_SRIOV" "$2" $PF; }
+
+# Every stop-point of enable and restore (lib/basic/stop-point.h): the PF as that point leaves it, and the restore
+# that vxm-sriov@'s ExecStopPost= runs puts the (fake) host back exactly as it was.
+case_sriov_killed_at_stop_points() {
+	sriov_host
+	guest a VirtualFunction=02:00.0,vfs=2
+	sriov enable $PF # the record directory, once made, stays: part of "before"
+	sriov restore $PF
+	snapshot "$T/before"
+	local p verb
+	for p in "enable:recorded 0 1" "enable:autoprobe 0 0" "enable:numvfs 2 0" "restore:numvfs 0 0" \
+		"restore:restored 0 1"; do
+		# shellcheck disable=SC2086 # "point numvfs autoprobe" on purpose
+		set -- $p
+		verb=${1%%:*}
+		if [ "$verb" = restore ]; then
+			sriov enable $PF
+			expect_rc 0
+		fi
+		sriov_killed_at "$1" "$verb"
+		expect_attr $PF sriov_numvfs "$2"
+		expect_attr $PF sriov_drivers_autoprobe "$3"
+		expect_state sriov $PF NUMVFS=0
+		sriov restore $PF
+		expect_rc 0
+		expect_unchanged
+	done
 }
 
 # ---- SR-IOV: the guests' VFs ----
@@ -496,6 +537,62 @@ mask::rw-"
 	ok "available_instances back to 16"
 	expect_node /dev/vfio/100 absent
 	expect_no_state mdev "$uuid"
+}
+
+# vxm-vf and vxm-mdev killed at their own stop-points (vxm-vf's bind and unbind are vxm-vfio's, killed in
+# tests/helpers/vfio): the release that their units run next puts the (fake) host back exactly.
+case_vf_killed_at_stop_points() {
+	need_root
+	sriov_host
+	guest a VirtualFunction=0000:02:00.0,vfs=1
+	sriov enable $PF
+	vf allocate a
+	vf release a # the record directories, once made, stay: part of "before"
+	snapshot "$T/before"
+
+	killed_at allocate:held "$VXM_VF" allocate a
+	expect_driver $VF1 none
+	expect_state vf $VF1 OWNER=a
+	vf release a
+	expect_rc 0
+	expect_unchanged
+	vf allocate a
+	expect_rc 0
+	killed_at release:unbound "$VXM_VF" release a
+	expect_driver $VF1 none
+	expect_state vf $VF1 OWNER=a
+	vf release a
+	expect_rc 0
+	expect_unchanged
+}
+
+case_mdev_killed_at_stop_points() {
+	need_root
+	mdev_host
+	guest m Mdev=auto,type=mbochs-medium
+	mdev create m
+	mdev remove m # the record directory, once made, stays: part of "before"
+	snapshot "$T/before"
+	# the fake kernel's counter of IOMMU group numbers moves on with each mdev, like the real one: not host state
+	local counter=$R$MBOCHS/.mock-next-group next
+	next=$(cat "$counter")
+	unchanged() { echo "$next" >"$counter"; expect_unchanged; }
+	killed_at create:recorded "$VXM_MDEV" create m
+	[ -z "$(ls -A "$R/sys/bus/mdev/devices" 2>/dev/null)" ] || fail "an mdev exists"
+	[ -n "$(ls -A "$R/run/vxm/.state/mdev")" ] || fail "no mdev record"
+	ok "create:recorded: recorded, no mdev yet"
+	mdev remove m
+	expect_rc 0
+	unchanged
+	mdev create m
+	expect_rc 0
+	killed_at remove:removed "$VXM_MDEV" remove m
+	[ -z "$(ls -A "$R/sys/bus/mdev/devices" 2>/dev/null)" ] || fail "the mdev is still there"
+	[ -n "$(ls -A "$R/run/vxm/.state/mdev")" ] || fail "the record is gone"
+	ok "remove:removed: the mdev is gone, its record is not"
+	mdev remove m
+	expect_rc 0
+	unchanged
 }
 
 case_mdev_remove_bounded() {

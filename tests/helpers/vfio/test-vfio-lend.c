@@ -4,6 +4,10 @@
  * (entries added meanwhile removed), per guest (two guests of one device, two users), refusals that change nothing.
  */
 #include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
@@ -40,6 +44,49 @@ static size_t acl_bytes(const char *path, char *buf, size_t size) {
         _cleanup_free_ char *full = root_path(path);
         ssize_t n = getxattr(full, "system.posix_acl_access", buf, size);
         return n < 0 ? 0 : (size_t) n;
+}
+
+/* Runs f(arg) in a child that stops itself at the stop-point point (lib/basic/stop-point.h), SIGKILLs it there and
+ * returns true when it did stop there (its mark names the point). */
+static bool killed_at(const char *point, int (*f)(const void *), const void *arg) {
+        _cleanup_free_ char *mark = root_path("/.stop-mark");
+        (void) unlink(mark);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                setenv("VXM_TEST_STOP_AT", point, 1);
+                setenv("VXM_TEST_STOP_MARK", mark, 1);
+                _exit(f(arg) < 0 ? 1 : 0);
+        }
+        int status;
+        if (waitpid(pid, &status, WUNTRACED) < 0)
+                abort();
+        bool stopped = WIFSTOPPED(status);
+        kill(pid, SIGKILL);
+        (void) waitpid(pid, &status, 0);
+        _cleanup_free_ char *got = NULL;
+        size_t n = 0;
+        FILE *fm = fopen(mark, "re");
+        if (fm) {
+                if (getline(&got, &n, fm) < 0) {
+                        free(got);
+                        got = NULL;
+                }
+                fclose(fm);
+        }
+        (void) unlink(mark);
+        size_t len = strlen(point);
+        return stopped && got && strncmp(got, point, len) == 0 && got[len] == '\n' && got[len + 1] == '\0';
+}
+
+static int lend(const void *g) {
+        return vfio_lend(g);
+}
+
+static int give_back(const void *name) {
+        return vfio_give_back(name);
 }
 
 int main(void) {
@@ -80,8 +127,48 @@ int main(void) {
         is_int(acl_get_user_perm("/dev/vfio/7", daemon_uid), 6, "rw- for guest b's user");
         is_int(acl_get_user_perm("/dev/vfio/7", nobody), -ENODATA, "nothing for guest a's user");
         is_int(vfio_lend(b), 0, "lend again (restart after a crash): given back first, lent again");
+
+        /* both started at once: while b has the group, a is refused and nothing changes */
+        size_t n_lent = acl_bytes("/dev/vfio/7", buf, sizeof buf);
+        char lent[512];
+        memcpy(lent, buf, n_lent);
+        log_clear();
+        is_int(vfio_lend(a), -EBUSY, "guest a is refused while guest b has the group");
+        ok(log_has("/dev/vfio/7 is lent to guest b, which uses the same IOMMU group"), "says who has it");
+        ok(!root_exists("/run/vxm/.state/vfio-lend/a"), "no record for a");
+        ok(acl_bytes("/dev/vfio/7", buf, sizeof buf) == n_lent && memcmp(buf, lent, n_lent) == 0,
+           "the ACL is as b left it");
+        is_int(vfio_give_back("a"), 0, "giving back for a (its unit stops) does nothing");
+        is_int(acl_get_user_perm("/dev/vfio/7", daemon_uid), 6, "b keeps rw-");
+
         is_int(vfio_give_back("b"), 0, "give back");
         is_u64(acl_bytes("/dev/vfio/7", buf, sizeof buf), 0, "no ACL left");
+        is_int(vfio_lend(a), 0, "then a may have it");
+        is_int(vfio_give_back("a"), 0, "and give it back");
+
+        /* killed at each stop-point: what the unit runs next (devices-down) puts the node back byte for byte */
+        is_int(acl_set_user_perm("/dev/vfio/7", 4242, 4), 0, "an entry of the admin's before");
+        char before[512];
+        size_t n_before = acl_bytes("/dev/vfio/7", before, sizeof before);
+        ok(killed_at("devices-up:recorded", lend, a), "devices-up killed at devices-up:recorded");
+        ok(root_exists("/run/vxm/.state/vfio-lend/a") && acl_get_user_perm("/dev/vfio/7", nobody) == -ENODATA,
+           "recorded, not lent yet");
+        is_int(vfio_give_back("a"), 0, "devices-down");
+        ok(acl_bytes("/dev/vfio/7", buf, sizeof buf) == n_before && memcmp(buf, before, n_before) == 0 &&
+                   !root_exists("/run/vxm/.state/vfio-lend/a"),
+           "the ACL as before, no record");
+        is_int(vfio_lend(a), 0, "lend");
+        ok(killed_at("devices-down:returned", give_back, "a"), "devices-down killed at devices-down:returned");
+        ok(root_exists("/run/vxm/.state/vfio-lend/a") && acl_get_user_perm("/dev/vfio/7", nobody) == -ENODATA,
+           "given back, the record still there");
+        is_int(vfio_give_back("a"), 0, "devices-down again");
+        ok(acl_bytes("/dev/vfio/7", buf, sizeof buf) == n_before && memcmp(buf, before, n_before) == 0 &&
+                   !root_exists("/run/vxm/.state/vfio-lend/a"),
+           "the ACL as before, no record");
+        is_int(vfio_lend(b), 0, "and another guest may have it");
+        is_int(vfio_give_back("b"), 0, "give back");
+        ok(acl_bytes("/dev/vfio/7", buf, sizeof buf) == n_before && memcmp(buf, before, n_before) == 0,
+           "the ACL as before");
 
         /* refusals change nothing */
         _cleanup_guest_free_ Guest *c = guest("c", "vxmnosuchuser");

@@ -10,6 +10,8 @@ umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
 . "$here/fake-sysfs.sh"
+# shellcheck source=tests/helpers/stop-point.sh
+. "$here/../stop-point.sh"
 
 : "${VXM_VFIO:?}" "${VXM_CLI:?}" "${PCI_MOCK:?}"
 GPU=0000:01:00.0 AUDIO=0000:01:00.1 BOOT=0000:00:01.0 BRIDGE=0000:00:02.0
@@ -292,6 +294,69 @@ case_killed_mid_bind() {
 	expect_driver $GPU bochs-drm
 }
 
+# vfio_killed_at POINT VERB: run "vxm-vfio VERB $GPU" under the fake kernel, SIGKILL it at its stop-point POINT
+# (lib/basic/stop-point.h) and check that it was there
+vfio_killed_at() {
+	printf '+ vxm-vfio %s %s (SIGKILL at %s)\n' "$2" "$GPU" "$1"
+	kill_at "$1" "$T/mark" "$T/out" env VXM_ROOT="$R" VXM_MOCK_LOG="$T/mock.log" \
+		LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST:}$PCI_MOCK" "$VXM_VFIO" "$2" $GPU || fail "not killed at $1"
+	ok "killed vxm-vfio $2 at $1"
+}
+# at_point DRIVER OVERRIDE RECORD(yes|no): the state the kill left
+at_point() {
+	expect_driver $GPU "$1"
+	expect_override $GPU "$2"
+	if [ "$3" = yes ]; then expect_record $GPU DRIVER=bochs-drm; else expect_no_record $GPU; fi
+}
+
+# two_gpus_before: the fake host with both GPUs and a guest for the second one, as it is before a guest's first
+# start ($T/before): the record directory, once made, stays
+two_gpus_before() {
+	need_root
+	fake_two_gpus "$R"
+	fake_guest win nobody 01:00.0 01:00.1
+	vfio bind $GPU
+	vfio unbind $GPU
+	snapshot "$T/before"
+}
+
+# Every stop-point of both directions: the state each leaves, and the unbind that ExecStopPost= runs then puts the
+# (fake) host back exactly as it was: every path, mode, owner, link and content.
+case_killed_at_stop_points() {
+	two_gpus_before
+	local p
+	for p in "override bochs-drm vfio-pci" "unbind none vfio-pci" "probe vfio-pci vfio-pci"; do
+		# shellcheck disable=SC2086 # "point driver override" on purpose
+		set -- $p
+		vfio_killed_at "bind:$1" bind
+		at_point "$2" "$3" yes
+		vfio unbind $GPU
+		expect_rc 0
+		expect_unchanged
+	done
+	for p in "unbind none vfio-pci" "override none (null)" "probe bochs-drm (null)" "restored bochs-drm (null)"; do
+		# shellcheck disable=SC2086 # "point driver override" on purpose
+		set -- $p
+		vfio bind $GPU
+		expect_rc 0
+		vfio_killed_at "unbind:$1" unbind
+		at_point "$2" "$3" yes
+		vfio unbind $GPU
+		expect_rc 0
+		expect_unchanged
+	done
+	# a start after a killed stop: bind continues from the record (the device shows no driver, the record knows)
+	vfio bind $GPU
+	vfio_killed_at unbind:unbind unbind
+	vfio bind $GPU
+	expect_rc 0
+	expect_out "continuing from the record of an unfinished bind \(original driver bochs-drm\)"
+	expect_driver $GPU vfio-pci
+	vfio unbind $GPU
+	expect_rc 0
+	expect_unchanged
+}
+
 case_held_open() {
 	fake_two_gpus "$R"
 	fake_guest win nobody 01:00.0 01:00.1
@@ -330,6 +395,42 @@ case_held_open() {
 		vfio bind 01:00.0
 		expect_rc 0
 	fi
+}
+
+# A process still has the device open through VFIO when the guest stops (a QEMU that did not exit): the kernel's
+# unbind from vfio-pci would block until it lets go, so unbind refuses after a short wait, names it, keeps the
+# record, and a later unbind finishes the job.
+case_unbind_held_through_vfio() {
+	two_gpus_before
+	vfio bind $GPU
+	expect_rc 0
+	# the fake group node is a character device of no driver: held through an O_PATH descriptor (fd 3)
+	python3 -c 'import os, sys, time; os.dup2(os.open(sys.argv[1], os.O_PATH), 3); time.sleep(300)' "$R/dev/vfio/1" &
+	holder=$!
+	for _ in $(seq 100); do
+		[ "$(readlink "/proc/$holder/fd/3" 2>/dev/null)" = "$R/dev/vfio/1" ] && break
+		sleep 0.05
+	done
+	[ "$(readlink "/proc/$holder/fd/3")" = "$R/dev/vfio/1" ] || fail "the holder does not have the node open"
+	local t0=$SECONDS
+	: >"$T/mock.log"
+	vfio unbind $GPU
+	expect_rc 1
+	[ $((SECONDS - t0)) -le 10 ] || fail "unbind took $((SECONDS - t0)) s"
+	ok "unbind gave up after $((SECONDS - t0)) s"
+	expect_out "is still in use through VFIO"
+	expect_out "pid $holder \(python3\) has /dev/vfio/1 open"
+	expect_driver $GPU vfio-pci
+	expect_record $GPU DRIVER=bochs-drm
+	grep -q "^unbind $GPU vfio-pci" "$T/mock.log" && fail "the kernel was asked to unbind"
+	ok "the kernel was not asked to unbind"
+	kill $holder
+	wait $holder 2>/dev/null || true
+	holder=
+	vfio unbind $GPU
+	expect_rc 0
+	expect_out "is back on bochs-drm"
+	expect_unchanged
 }
 
 case_two_guests() {
