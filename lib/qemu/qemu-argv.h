@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "host/placement.h"
 #include "qemu/firmware.h"
 #include "qemu/image-format.h"
 
@@ -21,6 +22,7 @@ typedef struct QemuPlan {
         Firmware *firmware;
         char *vars;                /* the guest's copy of the VARS template (host path) */
         ImageFormat *disk_formats; /* one per guest->disks */
+        Placement placement;       /* vCPU topology, memory node, whether QEMU starts paused for pinning */
 } QemuPlan;
 
 /* Returns 0 or a negative errno after logging what is wrong with file:line where the config is at fault. */
@@ -82,3 +84,5 @@ enum {
 /* issue 6 */
 int qemu_argv_looking_glass(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-looking-glass.c */
 int qemu_argv_input(QemuArgv *a, const QemuPlan *p);         /* lib/qemu/qemu-argv-input.c */
+/* issue 12 */
+int qemu_argv_placement(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-placement.c */

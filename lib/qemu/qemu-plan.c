@@ -65,6 +65,8 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
         int k = firmware_select(g, &p.firmware);
         if (k < 0)
                 r = k;
+        if (placement_for_guest(g, &p.placement) < 0)
+                r = -EINVAL;
         if (r < 0) {
                 qemu_plan_done(&p);
                 return r;
@@ -78,5 +80,6 @@ void qemu_plan_done(QemuPlan *p) {
         firmware_free(p->firmware);
         free(p->vars);
         free(p->disk_formats);
+        placement_done(&p->placement);
         *p = (QemuPlan){};
 }
