@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +16,6 @@
 #include "host/placement.h"
 #include "host/state-file.h"
 
-#define HUGEPAGES_LOCK "/run/vxm/.state/hugepages.lock"
 #define RECORD_KIND "hugepages"
 
 static bool streq_ptr(const char *a, const char *b) {
@@ -120,18 +118,7 @@ static void sleep_ms(unsigned ms) {
 
 /* Held for the whole read-decide-write sequence; released when the fd closes (also when we are killed). */
 static int take_lock(void) {
-        int r = root_mkdir_p("/run/vxm/.state", 0755);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create /run/vxm/.state: %m");
-        int fd = root_open(HUGEPAGES_LOCK, O_RDWR | O_CREAT | O_NOCTTY, 0600);
-        if (fd < 0)
-                return log_error_errno(fd, "Failed to open %s: %m", HUGEPAGES_LOCK);
-        if (flock(fd, LOCK_EX) < 0) {
-                r = -errno;
-                close(fd);
-                return log_error_errno(r, "Failed to lock %s: %m", HUGEPAGES_LOCK);
-        }
-        return fd;
+        return state_file_lock("hugepages");
 }
 
 static void record_pool(StateFile *s, const HugepagePool *pool) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <dirent.h>
@@ -7,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "host/state-file.h"
@@ -215,4 +219,20 @@ char *state_file_find_other(const char *kind, const char *self, StateFileMatch m
                         return xstrdup(de->d_name);
         }
         return NULL;
+}
+
+int state_file_lock(const char *name) {
+        int r = root_mkdir_p("/run/vxm/.state", 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create /run/vxm/.state: %m");
+        _cleanup_free_ char *path = xasprintf("/run/vxm/.state/%s.lock", name);
+        int fd = root_open(path, O_RDWR | O_CREAT | O_NOCTTY | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return log_error_errno(fd, "Failed to open %s: %m", path);
+        if (flock(fd, LOCK_EX) < 0) {
+                r = -errno;
+                close(fd);
+                return log_error_errno(r, "Failed to lock %s: %m", path);
+        }
+        return fd;
 }

@@ -57,6 +57,11 @@ unsigned state_file_line(const StateFile *s, const char *key);
 int state_file_get_u64(const StateFile *s, const char *key, uint64_t *ret);
 int state_file_get_int(const StateFile *s, const char *key, int *ret);
 
+/* Takes /run/vxm/.state/NAME.lock (flock, exclusive, waiting), for a read-decide-write sequence over records that
+ * several instances share. Returns the fd (the lock goes with it, also when the process is killed) or -errno, logged.
+ */
+int state_file_lock(const char *name);
+
 /* The first other instance of KIND (not self) whose record matches, e.g. another guest that already holds a device;
  * NULL when none. Returns the instance name (malloc'd). */
 typedef bool (*StateFileMatch)(const StateFile *s, const void *userdata);

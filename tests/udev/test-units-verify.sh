@@ -61,9 +61,12 @@ instances=(
         vxm-ddc@win-11.service
         vxm-input@win-11.service
         vxm-guest@win-11.service
+        vxm-isolate@win-11.service
+        vxm-isolate-recover.service
 )
 for instance in "${instances[@]}"; do
         template=${instance%%@*}@.service
+        [[ $instance == *@* ]] || template=$instance
         helper=$(sed -n 's|^ExecStart=\([^ ]*\).*|\1|p' "$root$unitdir/$template")
         if [[ ! -x $root$helper ]]; then
                 # A template may land before its helper; say so instead of failing or passing silently.
