@@ -20,6 +20,7 @@
 #include "basic/strv.h"
 #include "host/vfio-check.h"
 #include "commands.h"
+#include "placement-report.h"
 
 typedef enum Verdict {
         OK,
@@ -244,6 +245,10 @@ static void check_files(const Guest *g) {
                 report(FAIL, "apt-get install qemu-system-x86", "QEMU: qemu-system-x86_64 is not installed");
 }
 
+static void placement_finding(PlacementVerdict v, const char *hint, const char *text) {
+        report(v == PLACEMENT_FAIL ? FAIL : v == PLACEMENT_WARN ? WARN : OK, hint, "%s", text);
+}
+
 static void check_guest(const Guest *g) {
         printf("\nGuest %s (%s)\n", g->name, g->path);
 
@@ -272,6 +277,7 @@ static void check_guest(const Guest *g) {
                        "firmware: no UEFI firmware matches this guest");
 
         check_memory(g);
+        check_placement(g, placement_finding);
         check_files(g);
 }
 

@@ -13,6 +13,7 @@
 #include "host/state-file.h"
 #include "basic/strv.h"
 #include "commands.h"
+#include "placement-report.h"
 
 static void bus_unrefp(sd_bus **b) {
         sd_bus_unref(*b);
@@ -66,7 +67,7 @@ static bool print_record(const char *kind, const char *name, bool first) {
 }
 
 static void print_records(const Guest *g) {
-        static const char *const kinds[] = { "hugepages", "lookingglass", "input", "ddc" };
+        static const char *const kinds[] = { "hugepages", "lookingglass", "input", "ddc", "isolate" };
         bool first = true;
         for (size_t i = 0; i < g->n_devices; i++) {
                 char bdf[PCI_ADDRESS_STRLEN];
@@ -105,12 +106,14 @@ static void status_one(sd_bus *bus, const Guest *g) {
                 { g->tpm, "vxm-swtpm", "TPM emulator" },
                 { g->keyboard_auto || g->mouse_auto || g->keyboards || g->mice, "vxm-input", "evdev input" },
                 { g->monitor != NULL, "vxm-ddc", "monitor input switching" },
+                { g->placement.isolate_host, "vxm-isolate", "host processes off the guest's CPUs" },
         };
         for (size_t i = 0; i < ELEMENTSOF(steps); i++)
                 if (steps[i].on) {
                         _cleanup_free_ char *u = xasprintf("%s@%s.service", steps[i].template, g->name);
                         print_unit(bus, u, steps[i].what);
                 }
+        status_print_placement(bus, g);
         print_records(g);
         printf("\n  Logs: journalctl VXM_GUEST=%s, or journalctl -u 'vxm-*@%s*'\n", g->name, g->name);
 }

@@ -84,6 +84,18 @@ static void load_nodes(CpuTopology *t) {
         }
 }
 
+/* Without the present file (old kernels, fake trees): every cpuN directory is a CPU that exists. */
+static void present_from_dirs(CpuSet *ret) {
+        _cleanup_closedir_ DIR *d = root_opendir(SYS_CPU);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                unsigned cpu;
+                int end = 0;
+                if (sscanf(de->d_name, "cpu%u%n", &cpu, &end) == 1 && de->d_name[end] == '\0' && cpu < CPU_SET_MAX)
+                        cpu_set_add(ret, cpu);
+        }
+}
+
 int cpu_topology_load(CpuTopology **ret) {
         CpuTopology *t = xmalloc(sizeof *t);
         int r = read_cpu_list(SYS_CPU "/online", &t->online);
@@ -92,7 +104,7 @@ int cpu_topology_load(CpuTopology **ret) {
                 return r;
         }
         if (read_cpu_list(SYS_CPU "/present", &t->present) < 0)
-                cpu_set_copy(&t->present, &t->online);
+                present_from_dirs(&t->present);
         cpu_set_add_all(&t->present, &t->online);
 
         for (int c = cpu_set_next(&t->present, 0); c >= 0; c = cpu_set_next(&t->present, (unsigned) c + 1))

@@ -115,17 +115,26 @@ static int sweep_stale(UnitBackend *b, const char *self) {
 }
 
 /* AllowedCPUs= needs the cgroup v2 cpuset controller; without it systemd accepts the setting and nothing happens. */
-static int check_cpuset(void) {
+int host_isolation_supported(void) {
         _cleanup_free_ char *controllers = NULL;
         if (root_read_line("/sys/fs/cgroup/cgroup.controllers", &controllers) < 0)
-                return log_error_errno(EOPNOTSUPP,
-                                       "IsolateHost=yes needs the unified cgroup hierarchy (cgroup v2), and "
-                                       "/sys/fs/cgroup/cgroup.controllers does not exist.");
+                return -ENOENT;
         for (char *w = strtok(controllers, " "); w; w = strtok(NULL, " "))
                 if (strcmp(w, "cpuset") == 0)
                         return 0;
-        return log_error_errno(EOPNOTSUPP, "IsolateHost=yes needs the cpuset cgroup controller, and this kernel does "
-                                           "not offer it (/sys/fs/cgroup/cgroup.controllers).");
+        return -EOPNOTSUPP;
+}
+
+static int check_cpuset(void) {
+        int r = host_isolation_supported();
+        if (r == -ENOENT)
+                return log_error_errno(EOPNOTSUPP,
+                                       "IsolateHost=yes needs the unified cgroup hierarchy (cgroup v2), and "
+                                       "/sys/fs/cgroup/cgroup.controllers does not exist.");
+        if (r < 0)
+                return log_error_errno(r, "IsolateHost=yes needs the cpuset cgroup controller, and this kernel does "
+                                          "not offer it (/sys/fs/cgroup/cgroup.controllers).");
+        return 0;
 }
 
 /* What each unit is before vxm changes it, all of it recorded before the first change. */

@@ -31,6 +31,10 @@ int host_isolation_release(UnitBackend *b, const char *name);
  * releasing, or by a previous boot when /run survived), and restores the units when none is left. */
 int host_isolation_recover(UnitBackend *b);
 
+/* 0 when this host can isolate: the unified cgroup hierarchy with the cpuset controller. -ENOENT without cgroup v2,
+ * -EOPNOTSUPP without cpuset. Logs nothing. */
+int host_isolation_supported(void);
+
 /* For vxm status: the CPUs host processes are confined to now, and the guests holding CPUs (NULL, -ENOENT when no
  * guest isolates). */
 int host_isolation_state(CpuSet *ret_host_cpus, char ***ret_guests);

@@ -175,6 +175,112 @@ case_usage() {
 	expect_out "Usage: vxm check \[NAME\]"
 }
 
+# --- placement (issue 12): the GPU's node, its CPUs and siblings, what auto chooses, the guest's placement ---
+
+# The fake GPU on node 1 of two nodes of two 2-thread cores (CPU n and n+4 siblings; node 0: 0-1,4-5, node 1:
+# 2-3,6-7), 1536 MiB per node, cgroup v2 with cpuset.
+numa_host() {
+	healthy_host
+	local c
+	mkdir -p "$R/sys/devices/system/cpu"
+	echo 0-7 >"$R/sys/devices/system/cpu/online"
+	echo 0-7 >"$R/sys/devices/system/cpu/present"
+	for c in 0 1 2 3 4 5 6 7; do
+		mkdir -p "$R/sys/devices/system/cpu/cpu$c/topology"
+		echo "$((c % 4)),$((c % 4 + 4))" >"$R/sys/devices/system/cpu/cpu$c/topology/thread_siblings_list"
+	done
+	for n in 0 1; do
+		mkdir -p "$R/sys/devices/system/node/node$n"
+		printf 'Node %s MemTotal:        1572864 kB\nNode %s MemFree:         1048576 kB\n' $n $n \
+			>"$R/sys/devices/system/node/node$n/meminfo"
+	done
+	echo 0-1,4-5 >"$R/sys/devices/system/node/node0/cpulist"
+	echo 2-3,6-7 >"$R/sys/devices/system/node/node1/cpulist"
+	echo 1 >"$R/sys/devices/pci0000:00/0000:01:00.0/numa_node"
+	mkdir -p "$R/sys/fs/cgroup"
+	echo "cpuset cpu io memory pids" >"$R/sys/fs/cgroup/cgroup.controllers"
+}
+placement_guest() { # placement_guest NAME LINES...: the fake GPU and its audio function, plus [Guest] lines
+	local name=$1
+	shift
+	{
+		printf '[Guest]\nUser=nobody\nMemory=1G\n'
+		printf '%s\n' "$@"
+		printf '[PCI]\nDevice=0000:01:00.0\nDevice=0000:01:00.1\n'
+	} >"$R/etc/vxm/$name.conf"
+}
+
+case_placement_auto() {
+	numa_host
+	placement_guest win CPUs=4 CPUAffinity=auto IsolateHost=yes
+	check win
+	expect_rc 0
+	expect_out "^\[  ok  \] NUMA: the GPU 0000:01:00.0 is on node 1: CPUs 2-3,6-7, SMT siblings 2,6 3,7$"
+	expect_out "^\[  ok  \] CPUAffinity=auto takes CPUs 2-3,6-7 on node 1 \(vCPUs 0-3 on 2,6,3,7\)$"
+	expect_out "^\[  ok  \] placement: vCPUs on CPUs 2-3,6-7 \(node 1\) as SMT sibling pairs \(the guest sees threads=2\), emulator threads on CPUs 0-1,4-5$"
+	expect_out "^\[  ok  \] IsolateHost=yes: while the guest runs, host processes run on CPUs 0-1,4-5 and CPUs 2-3,6-7 are the guest's$"
+	expect_out "^\[  ok  \] memory: bound to NUMA node 1 \(1536 MiB, 1024 MiB free now\)$"
+}
+
+case_placement_unpinned() {
+	numa_host
+	placement_guest win CPUs=2
+	check win
+	expect_rc 0
+	expect_out "^\[  ok  \] CPUAffinity=auto would take CPUs 3,7 on node 1 \(vCPUs 0-1 on 3,7\)$"
+	expect_out "^\[  ok  \] placement: vCPUs not pinned \(no CPUAffinity=\)$"
+	expect_out "^\[  ok  \] memory: bound to NUMA node 1"
+	placement_guest big CPUs=6 Memory=2G
+	check big
+	expect_rc 1
+	expect_out "^\[  ok  \] CPUAffinity=auto would not fit CPUs=6 here \(2 whole cores free on the node, the core of CPU 0 stays with the host\)$"
+	expect_out "^\[ FAIL \] memory: Memory=2048 MiB is bound to NUMA node 1, which has 1536 MiB in all$"
+	expect_out "-> lower Memory=, or set \[Memory\] Node= to a bigger node \(or none\)"
+}
+
+case_placement_bad() {
+	numa_host
+	echo 0-2,4-7 >"$R/sys/devices/system/cpu/online"
+	placement_guest win CPUs=2 CPUAffinity=2-3
+	check win
+	expect_rc 1
+	expect_out "^vxm: /etc/vxm/win.conf:5: CPUAffinity=2-3: CPU 3 is offline \(online: 0-2,4-7\)$"
+	expect_out "^\[ FAIL \] placement: the guest's CPUAffinity=, EmulatorCPUs= or Node= cannot be applied on this host$"
+	placement_guest list CPUs=2 CPUAffinity=0,4
+	check list
+	expect_rc 0
+	expect_out "^vxm: /etc/vxm/list.conf:5: CPUAffinity=0,4: CPUs 0,4 are not on NUMA node 1, the GPU's"
+	echo "cpu memory" >"$R/sys/fs/cgroup/cgroup.controllers"
+	placement_guest iso CPUs=2 CPUAffinity=auto IsolateHost=yes
+	check iso
+	expect_rc 1
+	expect_out "^\[ FAIL \] IsolateHost=yes: this host has no cgroup v2 cpuset controller$"
+}
+
+case_placement_status() {
+	numa_host
+	placement_guest win CPUs=2 CPUAffinity=auto IsolateHost=yes
+	rc=0
+	VXM_ROOT=$R "$VXM_CLI" status win >"$T/out" 2>&1 || rc=$?
+	expect_rc 0
+	expect_out "^  Placement:$"
+	expect_out "^    vCPU 0     CPU 3        \(when it runs\)$"
+	expect_out "^    vCPU 1     CPU 7        \(when it runs\)$"
+	expect_out "^    emulator   CPUs 2,6     \(when it runs\)$"
+	expect_out "^    memory     NUMA node 1 \(the GPU's node\)$"
+	expect_out "^    host       not isolated now"
+	mkdir -p "$R/run/vxm/.state/isolate" "$R/run/vxm/.state/isolate-host"
+	printf 'CPUS=3,7\n' >"$R/run/vxm/.state/isolate/win"
+	printf 'BEFORE.system.slice=\nNOW.system.slice=0-2,4-6\n' >"$R/run/vxm/.state/isolate-host/original"
+	VXM_ROOT=$R "$VXM_CLI" status win >"$T/out" 2>&1 || rc=$?
+	expect_out "^    host       processes on CPUs 0-2,4-6 \(isolating guests: win\)$"
+	expect_out "^    /run/vxm/.state/isolate/win: CPUS=3,7$"
+	placement_guest list CPUs=2 CPUAffinity=2-3
+	echo 0-2,4-7 >"$R/sys/devices/system/cpu/online"
+	VXM_ROOT=$R "$VXM_CLI" status list >"$T/out" 2>&1 || rc=$?
+	expect_out "^    not valid on this host: vxm check list says why$"
+}
+
 if [ "${1:-}" = list ]; then
 	declare -F | sed -n 's/^declare -f case_//p'
 	exit 0
