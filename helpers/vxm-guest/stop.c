@@ -95,10 +95,13 @@ int guest_stop(const char *name, const char *main_pid) {
         return 0;
 }
 
-/* The placement the guest declared, applied before its first instruction: QEMU started paused (-S) when threads are
- * to be pinned. A paused QEMU ("prelaunch") is let go only after pinning, also when the config changed since `run`
- * and no longer pins anything, so no guest waits forever. */
+/* The placement the guest declared, applied before its first instruction: `run` started QEMU paused (-S,
+ * "prelaunch") exactly when its threads are to be pinned. A paused QEMU is let go only after pinning, also when the
+ * config changed since `run` and no longer pins anything, so no guest waits forever; a running one was not to be
+ * pinned. */
 static int place_and_go(const char *name, pid_t pid, Qmp *q, const char *status) {
+        if (!status || strcmp(status, "prelaunch") != 0)
+                return 0;
         _cleanup_guest_free_ Guest *g = NULL;
         int r = guest_load(name, &g);
         if (r < 0)
@@ -111,8 +114,6 @@ static int place_and_go(const char *name, pid_t pid, Qmp *q, const char *status)
         placement_done(&pl);
         if (r < 0)
                 return log_error_errno(r, "Pinning guest %s failed; not letting it run unpinned.", name);
-        if (!status || strcmp(status, "prelaunch") != 0)
-                return 0;
         r = qmp_execute(q, "cont", NULL, now_usec() + QMP_CONNECT_TIMEOUT, NULL);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the vCPUs of guest %s (QMP cont): %m", name);

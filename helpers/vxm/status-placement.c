@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/strv.h"
 #include "host/host-isolation.h"
@@ -110,10 +109,7 @@ void status_print_placement(sd_bus *bus, const Guest *g) {
         printf("\n  Placement:\n");
         Placement p;
         /* Messages about an invalid placement belong to vxm check; here it is enough to say so. */
-        int level = log_get_max_level();
-        log_set_max_level(LOG_CRIT);
-        int r = placement_for_guest(g, &p);
-        log_set_max_level(level);
+        int r = placement_for_guest_quiet(g, &p);
 
         _cleanup_free_ char *unit = xasprintf("vxm-guest@%s.service", g->name);
         if (!print_running(main_pid(bus, unit), g)) {

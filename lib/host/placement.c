@@ -345,6 +345,10 @@ int placement_for_guest(const Guest *g, Placement *ret) {
         return for_guest(g, false, ret);
 }
 
+int placement_for_guest_quiet(const Guest *g, Placement *ret) {
+        return for_guest(g, true, ret);
+}
+
 int placement_memory_node(const Guest *g) {
         Placement p;
         if (for_guest(g, true, &p) < 0)

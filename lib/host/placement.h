@@ -30,6 +30,8 @@ typedef struct Placement {
  * warnings (listed CPUs on another node than the GPU's, emulator threads sharing the vCPUs' CPUs). Returns 0 or
  * -EINVAL/-errno. The host topology is read only when a placement key needs it. */
 int placement_for_guest(const Guest *g, Placement *ret);
+/* The same without a message (vxm status, which only says whether the placement is valid). */
+int placement_for_guest_quiet(const Guest *g, Placement *ret);
 /* The same against a given topology (tests, vxm check); t may be NULL when the guest pins nothing. */
 int placement_compute(const Guest *g, const CpuTopology *t, Placement *ret);
 void placement_done(Placement *p);
