@@ -128,6 +128,25 @@ static void check_memory(const Guest *g, const Placement *p, PlacementReport rep
                     p->memory_node, total >> 10, free_kib >> 10);
 }
 
+/* The guests run in machine.slice: a cpuset there that leaves out CPUs of the placement makes the pinning fail. */
+static void check_slice(const Placement *p, PlacementReport report) {
+        _cleanup_free_ char *line = NULL;
+        _cleanup_cpu_set_ CpuSet allowed = {}, want = {}, missing = {};
+        if (root_read_line("/sys/fs/cgroup/machine.slice/cpuset.cpus.effective", &line) < 0 ||
+            cpu_set_parse(line, &allowed, NULL) < 0)
+                return;
+        cpu_set_copy(&want, &p->vcpus);
+        cpu_set_add_all(&want, &p->emulator);
+        cpu_set_copy(&missing, &want);
+        cpu_set_remove_all(&missing, &allowed);
+        if (cpu_set_is_empty(&missing))
+                return;
+        _cleanup_free_ char *m = cpu_set_format(&missing);
+        say(report, PLACEMENT_FAIL,
+            "systemctl set-property --runtime machine.slice AllowedCPUs= (or fix what narrowed it)",
+            "placement: machine.slice, where guests run, may only use CPUs %s: pinning to CPUs %s would fail", line, m);
+}
+
 static void check_guest_placement(const Guest *g, const Placement *p, PlacementReport report) {
         if (!p->vcpu_cpu && cpu_set_is_empty(&p->emulator)) {
                 say(report, PLACEMENT_OK, NULL, "placement: vCPUs not pinned (no CPUAffinity=)");
@@ -143,6 +162,7 @@ static void check_guest_placement(const Guest *g, const Placement *p, PlacementR
                 snprintf(node, sizeof node, " (node %d)", p->vcpu_node);
         say(report, PLACEMENT_OK, NULL, "placement: vCPUs on CPUs %s%s%s, emulator threads on CPUs %s", vcpus, node,
             p->smt_pairs ? " as SMT sibling pairs (the guest sees threads=2)" : "", emu);
+        check_slice(p, report);
         if (!g->placement.isolate_host)
                 return;
         int r = host_isolation_supported();

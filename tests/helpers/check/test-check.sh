@@ -250,6 +250,12 @@ case_placement_bad() {
 	check list
 	expect_rc 0
 	expect_out "^vxm: /etc/vxm/list.conf:5: CPUAffinity=0,4: CPUs 0,4 are not on NUMA node 1, the GPU's"
+	mkdir -p "$R/sys/fs/cgroup/machine.slice"
+	echo 0-1 >"$R/sys/fs/cgroup/machine.slice/cpuset.cpus.effective"
+	check list
+	expect_rc 1
+	expect_out "^\[ FAIL \] placement: machine.slice, where guests run, may only use CPUs 0-1: pinning to CPUs 4-5 would fail$"
+	rm -r "$R/sys/fs/cgroup/machine.slice"
 	echo "cpu memory" >"$R/sys/fs/cgroup/cgroup.controllers"
 	placement_guest iso CPUs=2 CPUAffinity=auto IsolateHost=yes
 	check iso
