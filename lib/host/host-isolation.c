@@ -182,30 +182,58 @@ static void sleep_ms(unsigned ms) {
                 ;
 }
 
-/* The kernel's view: the unit's cgroup allows exactly want (systemd applies the property asynchronously). */
-static int wait_cgroup(const char *unit, const CpuSet *want) {
-        _cleanup_free_ char *dir = unit_cgroup_dir(unit), *p = xasprintf("%s/cpuset.cpus.effective", dir);
-        _cleanup_cpu_set_ CpuSet got = {};
-        for (unsigned waited = 0;; waited += 50) {
-                _cleanup_free_ char *line = NULL;
-                if (root_read_line(p, &line) == 0 && cpu_set_parse(line, &got, NULL) == 0 && cpu_set_equal(&got, want))
-                        return 0;
-                if (waited >= CGROUP_WAIT_MS)
-                        break;
-                sleep_ms(50);
+/* The CPUs the kernel lets the processes of unit's cgroup use. Without a cpuset file the cgroup has no cpuset of its
+ * own (systemd enables the controller only while some unit sets AllowedCPUs=): it inherits the root's. */
+static int cgroup_effective(const char *unit, const CpuSet *online, CpuSet *ret) {
+        _cleanup_free_ char *dir = unit_cgroup_dir(unit), *p = xasprintf("%s/cpuset.cpus.effective", dir), *line = NULL;
+        int r = root_read_line(p, &line);
+        if (r == -ENOENT)
+                r = root_read_line("/sys/fs/cgroup/cpuset.cpus.effective", &line);
+        if (r == -ENOENT) {
+                cpu_set_copy(ret, online);
+                return 0;
         }
-        _cleanup_free_ char *w = cpu_set_format(want), *g = cpu_set_format(&got);
-        return log_error_errno(EXDEV, "systemd took AllowedCPUs=%s for %s, but the kernel's cpuset %s is \"%s\".", w,
-                               unit, p, g);
+        if (r < 0)
+                return r;
+        return cpu_set_parse(line, ret, NULL) < 0 ? -EBADMSG : 0;
 }
 
-/* Sets unit to cpus and checks that systemd and the kernel both say so. */
-static int set_and_verify(UnitBackend *b, const char *unit, const CpuSet *cpus, const CpuSet *online) {
+/* The kernel's view, once systemd has applied everything: each unit's cgroup allows exactly its AllowedCPUs= (every
+ * online CPU when unset). systemd applies a property asynchronously, and enabling or disabling the cpuset controller
+ * depends on all three units, so this is checked after the last one was set. */
+static int verify_cgroups(const CpuSet *targets, const CpuSet *online) {
+        int r = 0;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                _cleanup_cpu_set_ CpuSet want = {}, got = {};
+                cpu_set_copy(&want, cpu_set_is_empty(&targets[i]) ? online : &targets[i]);
+                cpu_set_intersect(&want, online);
+                int k = 0;
+                for (unsigned waited = 0;; waited += 50) {
+                        k = cgroup_effective(units[i], online, &got);
+                        if ((k >= 0 && cpu_set_equal(&got, &want)) || waited >= CGROUP_WAIT_MS)
+                                break;
+                        sleep_ms(50);
+                }
+                _cleanup_free_ char *w = cpu_set_format(&want), *g = cpu_set_format(&got);
+                if (k < 0)
+                        r = log_error_errno(k, "Cannot read the cpuset of %s: %m", units[i]);
+                else if (!cpu_set_equal(&got, &want))
+                        r = log_error_errno(
+                                EXDEV,
+                                "systemd has AllowedCPUs= of %s, but the kernel lets its processes use CPUs "
+                                "%s instead of %s.",
+                                units[i], g, w);
+        }
+        return r;
+}
+
+/* Sets unit to cpus and checks that systemd says so. */
+static int set_unit(UnitBackend *b, const char *unit, const CpuSet *cpus) {
         _cleanup_free_ char *v = cpu_set_format(cpus);
         int r = b->set_allowed_cpus(b, unit, cpus);
         if (r < 0)
                 return log_error_errno(r, "Cannot set AllowedCPUs=%s on %s through systemd: %m", v, unit);
-        _cleanup_cpu_set_ CpuSet got = {}, effective = {};
+        _cleanup_cpu_set_ CpuSet got = {};
         r = b->get_allowed_cpus(b, unit, &got);
         if (r < 0)
                 return log_error_errno(r, "Cannot read AllowedCPUs= of %s back: %m", unit);
@@ -213,10 +241,7 @@ static int set_and_verify(UnitBackend *b, const char *unit, const CpuSet *cpus, 
                 _cleanup_free_ char *g = cpu_set_format(&got);
                 return log_error_errno(EXDEV, "systemd reports AllowedCPUs=%s for %s after setting %s.", g, unit, v);
         }
-        /* Unset means the parent's CPUs: every online one for these top-level units. */
-        cpu_set_copy(&effective, cpu_set_is_empty(cpus) ? online : cpus);
-        cpu_set_intersect(&effective, online);
-        return wait_cgroup(unit, &effective);
+        return 0;
 }
 
 /* Each unit keeps what it had (every online CPU when unset) minus what the guests take. */
@@ -253,9 +278,11 @@ static int narrow(UnitBackend *b, const char *verb, const char *orig_path, State
                         log_error_errno(r, "Failed to write %s: %m", orig_path);
         }
         for (size_t i = 0; i < ELEMENTSOF(units) && r >= 0; i++) {
-                r = set_and_verify(b, units[i], &targets[i], &online);
+                r = set_unit(b, units[i], &targets[i]);
                 test_stop_point(verb, units[i]);
         }
+        if (r >= 0)
+                r = verify_cgroups(targets, &online);
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
                 cpu_set_done(&targets[i]);
         return r;
@@ -290,36 +317,9 @@ static int restore_dropin(const StateFile *orig, const char *unit) {
         return 0;
 }
 
-/* Everything as it was before the first isolating guest: the values (in effect at once), the drop-in files, and
- * systemd's view of them. */
-static int restore_all(UnitBackend *b, const char *orig_path, const StateFile *orig) {
-        _cleanup_cpu_set_ CpuSet online = {};
-        int r = online_cpus(&online);
-        if (r < 0)
-                return r;
-        bool pending_before = false;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-                _cleanup_cpu_set_ CpuSet before = {};
-                _cleanup_free_ char *kp = key("RELOAD_PENDING", units[i]);
-                const char *p = state_file_get(orig, kp);
-                if (original_cpus(orig, units[i], &before) < 0 || !p)
-                        return log_error_errno(EBADMSG,
-                                               "%s is malformed; restore AllowedCPUs= of " UNITS_TEXT " by hand "
-                                               "(systemctl set-property --runtime UNIT AllowedCPUs=), then remove it.",
-                                               orig_path);
-                pending_before = pending_before || strcmp(p, "yes") == 0;
-                /* A unit whose change never happened (a failure half-way) is left alone; one that cannot be restored
-                 * does not keep the others from being restored. The record stays for another try then. */
-                _cleanup_cpu_set_ CpuSet now = {};
-                if (b->get_allowed_cpus(b, units[i], &now) >= 0 && cpu_set_equal(&now, &before))
-                        continue;
-                int k = set_and_verify(b, units[i], &before, &online);
-                if (k < 0 && r >= 0)
-                        r = k;
-                test_stop_point("release", units[i]);
-        }
-        if (r < 0)
-                return r;
+/* The runtime drop-ins as they were, and systemd's view of them. */
+static int restore_files(UnitBackend *b, const char *orig_path, const StateFile *orig, bool pending_before) {
+        int r;
         bool need = false;
         for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                 r = restore_dropin(orig, units[i]);
@@ -350,6 +350,46 @@ static int restore_all(UnitBackend *b, const char *orig_path, const StateFile *o
                 log_notice("The units had changes waiting for a daemon-reload before vxm isolated the host; not "
                            "reloading now, systemctl daemon-reload applies them.");
         return 0;
+}
+
+/* Everything as it was before the first isolating guest: the values (in effect at once), the drop-in files, and
+ * systemd's view of them. */
+static int restore_all(UnitBackend *b, const char *orig_path, const StateFile *orig) {
+        _cleanup_cpu_set_ CpuSet online = {};
+        int r = online_cpus(&online);
+        if (r < 0)
+                return r;
+        bool pending_before = false;
+        CpuSet befores[ELEMENTSOF(units)] = {};
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                CpuSet *before = &befores[i];
+                _cleanup_free_ char *kp = key("RELOAD_PENDING", units[i]);
+                const char *p = state_file_get(orig, kp);
+                if (original_cpus(orig, units[i], before) < 0 || !p) {
+                        r = log_error_errno(EBADMSG,
+                                            "%s is malformed; restore AllowedCPUs= of " UNITS_TEXT " by hand "
+                                            "(systemctl set-property --runtime UNIT AllowedCPUs=), then remove it.",
+                                            orig_path);
+                        break;
+                }
+                pending_before = pending_before || strcmp(p, "yes") == 0;
+                /* A unit whose change never happened (a failure half-way) is left alone; one that cannot be restored
+                 * does not keep the others from being restored. The record stays for another try then. */
+                _cleanup_cpu_set_ CpuSet now = {};
+                if (b->get_allowed_cpus(b, units[i], &now) >= 0 && cpu_set_equal(&now, before))
+                        continue;
+                int k = set_unit(b, units[i], before);
+                if (k < 0 && r >= 0)
+                        r = k;
+                test_stop_point("release", units[i]);
+        }
+        if (r >= 0)
+                r = restore_files(b, orig_path, orig, pending_before);
+        if (r >= 0)
+                r = verify_cgroups(befores, &online);
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                cpu_set_done(&befores[i]);
+        return r;
 }
 
 static char *original_path(void) {
