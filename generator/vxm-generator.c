@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/guest-limits.h"
 #include "config/kernel-cmdline.h"
 #include "basic/log.h"
 #include "basic/macro.h"
@@ -16,8 +17,6 @@
 #include "basic/strv.h"
 #include "vxm-config.h"
 
-/* VFIO pins all guest RAM; QEMU itself needs some locked memory on top (libvirt uses the same 1 GiB). */
-#define MEMLOCK_HEADROOM (1ULL << 30)
 /* Time for QMP quit and SIGTERM after the guest's shutdown timeout ran out. */
 #define STOP_GRACE_SEC 30
 
@@ -33,6 +32,7 @@ typedef struct Conflicts {
 typedef struct DeviceUse {
         PciAddress address;
         size_t guest;
+        bool shared; /* VirtualFunction= of this PF or Mdev= on this parent: guests sharing it do not conflict */
 } DeviceUse;
 
 static int device_use_compare(const void *a, const void *b) {
@@ -51,13 +51,23 @@ static int index_compare(const void *a, const void *b) {
 static Conflicts *find_conflicts(Guest *const *guests, size_t n_guests) {
         size_t n_uses = 0;
         for (size_t i = 0; i < n_guests; i++)
-                n_uses += guests[i]->n_devices;
+                n_uses += guests[i]->n_devices + guests[i]->n_vfs + guests[i]->n_mdevs;
 
-        DeviceUse *uses = xmalloc(n_uses * sizeof *uses);
+        DeviceUse *uses = xmalloc((n_uses + 1) * sizeof *uses);
         size_t k = 0;
-        for (size_t i = 0; i < n_guests; i++)
+        for (size_t i = 0; i < n_guests; i++) {
                 for (size_t j = 0; j < guests[i]->n_devices; j++)
                         uses[k++] = (DeviceUse){ .address = guests[i]->devices[j].address, .guest = i };
+                for (size_t j = 0; j < guests[i]->n_vfs; j++)
+                        uses[k++] = (DeviceUse){ .address = guests[i]->vfs[j].pf, .guest = i, .shared = true };
+                for (size_t j = 0; j < guests[i]->n_mdevs; j++) {
+                        PciAddress a;
+                        const char *parent = guests[i]->mdevs[j].parent;
+                        if (parent && pci_address_parse(parent, &a, NULL) == 0)
+                                uses[k++] = (DeviceUse){ .address = a, .guest = i, .shared = true };
+                }
+        }
+        n_uses = k;
         qsort(uses, n_uses, sizeof *uses, device_use_compare);
 
         Conflicts *c = xmalloc(n_guests * sizeof *c);
@@ -66,7 +76,8 @@ static Conflicts *find_conflicts(Guest *const *guests, size_t n_guests) {
                         ;
                 for (size_t i = a; i < b; i++)
                         for (size_t j = a; j < b; j++) {
-                                if (uses[i].guest == uses[j].guest)
+                                /* Sharing a PF or an mdev parent is what they are for; taking it whole is not. */
+                                if (uses[i].guest == uses[j].guest || (uses[i].shared && uses[j].shared))
                                         continue;
                                 Conflicts *ci = &c[uses[i].guest];
                                 ci->guests = xrealloc(ci->guests, (ci->n + 1) * sizeof *ci->guests);
@@ -114,8 +125,18 @@ typedef struct Text {
 
 static Text text;
 
+/* The buffer is allocated before the first format: vsnprintf(t->buf + t->len, ...) on the initial NULL buffer would
+ * compute NULL + 0, which C leaves undefined (UBSan's pointer-overflow check, e.g. clang's, reports it). */
+static void text_reserve(Text *t, size_t n) {
+        if (t->buf && t->cap - t->len >= n)
+                return;
+        t->cap = (t->len + n) * 2;
+        t->buf = xrealloc(t->buf, t->cap);
+}
+
 static void text_printf(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void text_printf(Text *t, const char *fmt, ...) {
+        text_reserve(t, 256);
         for (;;) {
                 va_list ap;
                 va_start(ap, fmt);
@@ -127,8 +148,7 @@ static void text_printf(Text *t, const char *fmt, ...) {
                         t->len += (size_t) n;
                         return;
                 }
-                t->cap = (t->cap + (size_t) n + 1) * 2;
-                t->buf = xrealloc(t->buf, t->cap);
+                text_reserve(t, (size_t) n + 1);
         }
 }
 
@@ -138,11 +158,9 @@ static void text_printf(Text *t, const char *fmt, ...) {
  * backslash is doubled: systemd then shows two, but the unit keeps its shape. */
 static void text_put_unit_value(Text *t, const char *value) {
         size_t trailing = 0;
+        text_reserve(t, 1);
         for (const char *p = value; *p; p++) {
-                if (t->cap - t->len < 4) {
-                        t->cap = t->cap * 2 + 64;
-                        t->buf = xrealloc(t->buf, t->cap);
-                }
+                text_reserve(t, 4);
                 if (*p == '%')
                         t->buf[t->len++] = '%';
                 t->buf[t->len++] = *p;
@@ -216,6 +234,79 @@ static void write_guest_sandbox(Text *t, const Guest *g) {
                 text_printf(t, "PrivateNetwork=yes\n");
 }
 
+/* Is this the first of the guest's VirtualFunction= lines for its PF? (Each PF is named once per unit.) */
+static bool vf_line_is_first_for_pf(const Guest *g, size_t i) {
+        for (size_t j = 0; j < i; j++)
+                if (pci_address_equal(&g->vfs[j].pf, &g->vfs[i].pf))
+                        return false;
+        return true;
+}
+
+/* Requires=/After= on vxm-sriov@PF for each PF of the guest's VirtualFunction= lines. */
+static void write_pf_requires(Text *t, const Guest *g) {
+        for (size_t i = 0; i < g->n_vfs; i++) {
+                if (!vf_line_is_first_for_pf(g, i))
+                        continue;
+                char bdf[PCI_ADDRESS_STRLEN];
+                pci_address_format(&g->vfs[i].pf, bdf);
+                text_printf(t, "Requires=vxm-sriov@%s.service\nAfter=vxm-sriov@%s.service\n", bdf, bdf);
+        }
+}
+
+/* Requires=/After= on what shares devices for the guest: vxm-vf@NAME (the VFs, known only at start) and, for
+ * vxm-undo@, each PF's vxm-sriov@ (after a failed start it stops the guest's direct requirements); vxm-mdev@NAME. */
+static void write_shared_requires(Text *t, const Guest *g) {
+        if (g->n_vfs > 0)
+                text_printf(t, "Requires=vxm-vf@%s.service\nAfter=vxm-vf@%s.service\n", g->name, g->name);
+        write_pf_requires(t, g);
+        if (g->n_mdevs > 0)
+                text_printf(t, "Requires=vxm-mdev@%s.service\nAfter=vxm-mdev@%s.service\n", g->name, g->name);
+}
+
+/* vxm-vf@NAME: its PFs' VFs must exist before it takes one. */
+static int write_vf_dropin(const Guest *g) {
+        Text *t = &text;
+        text_printf(t, "# Automatically generated by vxm-generator\n\n[Unit]\nSourcePath=%s\n", g->path);
+        write_pf_requires(t, g);
+        _cleanup_free_ char *unit = xasprintf("vxm-vf@%s.service", g->name);
+        return text_write_dropin(t, unit);
+}
+
+static bool guest_has_vf_of(const Guest *g, const PciAddress *pf) {
+        for (size_t i = 0; i < g->n_vfs; i++)
+                if (pci_address_equal(&g->vfs[i].pf, pf))
+                        return true;
+        return false;
+}
+
+/* vxm-sriov@PF failing must undo the other steps of every guest that shares the PF, like a vxm-vfio@ failure. One
+ * drop-in per PF, written by its first guest, naming all of them. */
+static int write_sriov_dropins(const Guest *g, size_t index, Guest *const *all, size_t n_all) {
+        for (size_t i = 0; i < g->n_vfs; i++) {
+                const PciAddress *pf = &g->vfs[i].pf;
+                bool done = !vf_line_is_first_for_pf(g, i);
+                for (size_t j = 0; j < index && !done; j++)
+                        done = guest_has_vf_of(all[j], pf);
+                if (done)
+                        continue;
+
+                Text *t = &text;
+                text_printf(t,
+                            "# Automatically generated by vxm-generator\n\n[Unit]\nSourcePath=%s\nOnFailure=", g->path);
+                for (size_t j = index; j < n_all; j++)
+                        if (guest_has_vf_of(all[j], pf))
+                                text_printf(t, "%svxm-undo@%s.service", j == index ? "" : " ", all[j]->name);
+                text_printf(t, "\n");
+
+                char bdf[PCI_ADDRESS_STRLEN];
+                _cleanup_free_ char *unit = xasprintf("vxm-sriov@%s.service", pci_address_format(pf, bdf));
+                int r = text_write_dropin(t, unit);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int write_guest_dropin(const Guest *g, Guest *const *all, const Conflicts *conflicts) {
         Text *t = &text;
 
@@ -228,6 +319,7 @@ static int write_guest_dropin(const Guest *g, Guest *const *all, const Conflicts
                 pci_address_format(&g->devices[i].address, bdf);
                 text_printf(t, "Requires=vxm-vfio@%s.service\nAfter=vxm-vfio@%s.service\n", bdf, bdf);
         }
+        write_shared_requires(t, g);
         if (g->hugepages != HUGEPAGES_NO)
                 text_printf(t, "Requires=vxm-hugepages@%s.service\nAfter=vxm-hugepages@%s.service\n", g->name, g->name);
         if (g->tpm)
@@ -249,8 +341,9 @@ static int write_guest_dropin(const Guest *g, Guest *const *all, const Conflicts
         /* vxm-guest stop waits ShutdownTimeout= for the guest's own shutdown, then asks QEMU to quit, then
          * terminates it: systemd must not kill it before that last step had its time. */
         text_printf(t, "\n[Service]\nUser=%s\nTimeoutStopSec=%u\n", g->user, g->shutdown_timeout + STOP_GRACE_SEC);
-        if (g->n_devices > 0)
-                text_printf(t, "LimitMEMLOCK=%llu\n", (unsigned long long) (g->memory + MEMLOCK_HEADROOM));
+        /* VFIO pins the guest's memory, and QEMU runs unprivileged: see config/guest-limits.h. */
+        if (guest_memlock_limit(g) > 0)
+                text_printf(t, "LimitMEMLOCK=%llu\n", (unsigned long long) guest_memlock_limit(g));
         write_guest_sandbox(t, g);
 
         _cleanup_free_ char *unit = xasprintf("vxm-guest@%s.service", g->name);
@@ -401,6 +494,10 @@ static int run(void) {
                         r = write_vfio_dropins(g, i, guests, &conflicts[i]);
                 if (r >= 0 && g->tpm)
                         r = write_user_dropin(g, "vxm-swtpm");
+                if (r >= 0 && g->n_vfs > 0)
+                        r = write_vf_dropin(g);
+                if (r >= 0)
+                        r = write_sriov_dropins(g, i, guests, n_guests);
                 if (r >= 0 && g->autostart && autostart)
                         r = link_autostart(g);
                 if (r < 0)

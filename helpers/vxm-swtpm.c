@@ -2,8 +2,8 @@
 /* vxm-swtpm: the guest's TPM 2.0 emulator, as the guest's user. Run by vxm-swtpm@NAME.service (Type=notify).
  *
  * First start: swtpm_setup manufactures the TPM (EK and platform certificates from a CA private to this guest) in
- * /var/lib/vxm/NAME/tpm. Every start: this helper binds the control socket /run/vxm/NAME/swtpm.sock itself, tells
- * systemd it is ready, and execs swtpm with the listening socket as --ctrl fd=. So the socket exists before
+ * /var/lib/vxm/NAME/tpm. Every start: this helper binds the control socket /run/vxm/guests/NAME/swtpm.sock itself,
+ * tells systemd it is ready, and execs swtpm with the listening socket as --ctrl fd=. So the socket exists before
  * vxm-guest@NAME (ordered after this unit) starts QEMU, with no polling, and swtpm keeps the same PID. swtpm runs
  * with --terminate: it exits when QEMU's connection goes away, so a QEMU that died leaves no swtpm behind; the
  * unit's StopWhenUnneeded=yes covers a guest unit that stops before QEMU ever connected. */
@@ -213,7 +213,7 @@ static void help(FILE *f) {
                    "\n"
                    "Runs the software TPM 2.0 of guest NAME for vxm-swtpm@NAME.service: manufactures it with\n"
                    "swtpm_setup on first start (state in /var/lib/vxm/NAME/tpm), then executes swtpm on the\n"
-                   "control socket /run/vxm/NAME/swtpm.sock, which QEMU connects to.\n"
+                   "control socket /run/vxm/guests/NAME/swtpm.sock, which QEMU connects to.\n"
                    "\n"
                    "Options:\n"
                    "  -h --help      Show this help\n"

@@ -26,23 +26,16 @@ int guest_network_up(const char *name) {
 
         char tap[TAP_NAME_MAX];
         guest_tap_name(name, tap);
-        r = tap_create(tap, pw->pw_uid, g->bridge);
-        if (r < 0) {
-                (void) tap_remove(tap);
-                return log_error_errno(r, "%s: failed to create tap device %s on bridge %s ([Network] Bridge=): %m",
-                                       g->path, tap, g->bridge);
-        }
+        r = tap_up(name, pw->pw_uid, g->bridge);
+        if (r < 0)
+                return log_error_errno(r, "%s: no tap device %s on bridge %s ([Network] Bridge=) for guest %s.",
+                                       g->path, tap, g->bridge, name);
         log_info("Created tap device %s on bridge %s for guest %s (owner %s).", tap, g->bridge, name, g->user);
         return 0;
 }
 
 int guest_network_down(const char *name) {
         log_set_guest(name);
-        /* The name follows from the guest's name alone: the tap goes even if the config changed meanwhile. */
-        char tap[TAP_NAME_MAX];
-        guest_tap_name(name, tap);
-        int r = tap_remove(tap);
-        if (r < 0)
-                return log_error_errno(r, "Failed to remove tap device %s of guest %s: %m", tap, name);
-        return 0;
+        /* From the record alone: the tap goes even if the config changed meanwhile. */
+        return tap_down(name);
 }

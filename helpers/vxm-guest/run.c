@@ -12,6 +12,7 @@
 #include "basic/macro.h"
 #include "qemu/qemu-argv.h"
 #include "basic/root-path.h"
+#include "basic/safe-open.h"
 #include "basic/shell-quote.h"
 #include "basic/strv.h"
 #include "vxm-guest.h"
@@ -43,18 +44,22 @@ static int copy_file(int from, int to) {
  * Boot keys the guest enrolled survive restarts. Written to a temporary file and renamed, so a crash half-way never
  * leaves a truncated store behind that would be taken for a real one next time. */
 static int ensure_vars(const QemuPlan *p) {
-        struct stat st;
-        int r = root_stat(p->vars, &st);
-        if (r == 0) {
-                if (!S_ISREG(st.st_mode))
-                        return log_error_errno(EEXIST, "%s exists but is not a regular file.", p->vars);
+        /* The store is in the guest's own directory: a link or a FIFO there is refused, not followed or waited on. */
+        _cleanup_free_ char *reason = NULL;
+        _cleanup_close_ int existing = root_open_safe(p->vars, 0, &reason);
+        if (reason)
+                return log_error_errno(existing, "The UEFI variable store %s cannot be used: %s.", p->vars, reason);
+        if (existing >= 0) {
                 log_debug("Using the existing UEFI variable store %s.", p->vars);
                 return 0;
         }
-        if (r != -ENOENT)
-                return log_error_errno(r, "Failed to access %s: %m", p->vars);
+        if (existing != -ENOENT)
+                return log_error_errno(existing, "Failed to access %s: %m", p->vars);
 
-        _cleanup_close_ int from = root_open(p->firmware->vars_template, O_RDONLY | O_NOCTTY, 0);
+        _cleanup_close_ int from = root_open_safe(p->firmware->vars_template, 0, &reason);
+        if (reason)
+                return log_error_errno(from, "The VARS template %s cannot be used: %s.", p->firmware->vars_template,
+                                       reason);
         if (from < 0)
                 return log_error_errno(from, "Failed to open the VARS template %s: %m", p->firmware->vars_template);
 
@@ -63,7 +68,7 @@ static int ensure_vars(const QemuPlan *p) {
         _cleanup_close_ int to = mkostemp(tmp, O_CLOEXEC);
         if (to < 0)
                 return log_error_errno(errno, "Failed to create a file next to %s: %m", p->vars);
-        r = copy_file(from, to);
+        int r = copy_file(from, to);
         if (r >= 0 && (fchmod(to, 0600) < 0 || fsync(to) < 0))
                 r = -errno;
         if (r >= 0 && rename(tmp, target) < 0)
@@ -105,6 +110,11 @@ int guest_run(const char *name) {
         r = qemu_plan_prepare(g, &plan);
         if (r < 0)
                 return log_error_errno(r, "Guest %s cannot start (see above).", name);
+        r = qemu_plan_require_shared(&plan);
+        if (r < 0) {
+                qemu_plan_done(&plan);
+                return log_error_errno(r, "Guest %s cannot start (see above).", name);
+        }
         log_plan(&plan);
 
         _cleanup_strv_free_ char **argv = NULL;

@@ -26,6 +26,10 @@ static void help(FILE *f) {
                    "  network-up NAME  As root: create the tap device of a Mode=bridge guest (ExecStartPre=+)\n"
                    "  network-down NAME\n"
                    "                   As root: remove it again (ExecStopPost=+)\n"
+                   "  devices-up NAME  As root: lend the VFIO group nodes of the guest's devices to its\n"
+                   "                   user by an ACL entry, recorded (ExecStartPre=+)\n"
+                   "  devices-down NAME\n"
+                   "                   As root: give them back exactly as they were (ExecStopPost=+)\n"
                    "\n"
                    "Options:\n"
                    "  -h --help        Show this help\n"
@@ -60,6 +64,10 @@ int main(int argc, char *argv[]) {
                 r = guest_network_up(argv[2]);
         else if (argc == 3 && strcmp(argv[1], "network-down") == 0)
                 r = guest_network_down(argv[2]);
+        else if (argc == 3 && strcmp(argv[1], "devices-up") == 0)
+                r = guest_devices_up(argv[2]);
+        else if (argc == 3 && strcmp(argv[1], "devices-down") == 0)
+                r = guest_devices_down(argv[2]);
         else {
                 help(stderr);
                 return 2;

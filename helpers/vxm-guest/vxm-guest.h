@@ -16,6 +16,8 @@ int guest_started(const char *name, const char *main_pid);
 int guest_finish(const char *name);
 int guest_network_up(const char *name);
 int guest_network_down(const char *name);
+int guest_devices_up(const char *name);
+int guest_devices_down(const char *name);
 
 /* ExecStartPost=: pins QEMU's threads (PID pid, QMP q) where pl says and reads the result back; 0 or -errno, logged.
  * In pin.c. */

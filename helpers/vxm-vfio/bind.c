@@ -59,51 +59,9 @@ static int load_vfio_pci(void) {
         return 0;
 }
 
-/* udev applies its permissions to a new /dev/vfio/N after the kernel made it; changing the owner before udev is done
- * would be undone. udev has finished with a device node once its database entry exists. */
-static void wait_for_udev(const char *node) {
-        struct stat st;
-        if (!root_exists("/run/udev/control") || root_stat(node, &st) < 0 || !S_ISCHR(st.st_mode))
-                return;
-        _cleanup_free_ char *db = xasprintf("/run/udev/data/c%u:%u", major(st.st_rdev), minor(st.st_rdev));
-        if (pci_wait_path(db, true, VFIO_WAIT_MS) < 0)
-                log_warning("udev did not finish with %s within %d s, setting its owner anyway.", node,
-                            VFIO_WAIT_MS / 1000);
-}
-
-/* Gives the guest's user the group node, recording the owner before. */
-static int grant_access(VfioTarget *t, VfioRecord *rec, const VfioAccess *access, const char *node) {
-        if (!access->change)
-                return 0;
-        wait_for_udev(node);
-
-        struct stat st;
-        int r = root_stat(node, &st);
-        if (r < 0)
-                return log_error_errno(r, "Failed to stat %s: %m", node);
-        gid_t gid = access->gid == (gid_t) -1 ? st.st_gid : access->gid;
-        mode_t mode = access->mode;
-        if (st.st_uid == access->uid && st.st_gid == gid && (st.st_mode & 07777) == mode)
-                return 0;
-
-        if (!rec->node_changed) {
-                rec->node_changed = true;
-                rec->node_uid = st.st_uid;
-                rec->node_gid = st.st_gid;
-                rec->node_mode = st.st_mode & 07777;
-                r = vfio_record_write(t->bdf, rec);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to update the record in " VFIO_RECORD_DIR "/%s: %m", t->bdf);
-        }
-        _cleanup_free_ char *p = root_path(node);
-        if (chown(p, access->uid, gid) < 0 || chmod(p, mode) < 0)
-                return log_error_errno(errno, "Failed to give %s to %s: %m", node, access->who);
-        log_info("%s: %s now belongs to %s (mode %04o).", t->label, node, access->who, (unsigned) mode);
-        return 0;
-}
-
-/* Puts the group node's owner back if the node outlived the binding (other functions of the group are still on
- * vfio-pci); when the kernel removed it, there is nothing to restore. */
+/* Records written by vxm before the group nodes were lent per guest (vxm-guest devices-up) may still say that bind
+ * chowned the node: put its owner back if the node outlived the binding; when the kernel removed it, there is nothing
+ * to restore. */
 static void restore_access(VfioTarget *t, const VfioRecord *rec) {
         if (!rec->node_changed || rec->group < 0)
                 return;
@@ -170,7 +128,7 @@ static int run_checks(const VfioTarget *t) {
 
 /* Already on vfio-pci: with our record it is ours and done; without one, someone else bound it, and we use it as
  * it is but record that unbind must leave the binding alone. */
-static int bind_existing(VfioTarget *t, const VfioAccess *access, const char *node) {
+static int bind_existing(VfioTarget *t) {
         VfioRecord rec = VFIO_RECORD_INIT;
         int r = vfio_record_read(t->bdf, &rec);
         if (r == -ENOENT) {
@@ -190,25 +148,22 @@ static int bind_existing(VfioTarget *t, const VfioAccess *access, const char *no
                 return log_error_errno(r, "Failed to read " VFIO_RECORD_DIR "/%s: %m", t->bdf);
         } else
                 log_info("%s is already on vfio-pci, nothing to do.", t->label);
-
-        r = grant_access(t, &rec, access, node);
         vfio_record_done(&rec);
-        return r;
+        return 0;
 }
 
 int vfio_bind(VfioTarget *t) {
-        _cleanup_(vfio_access_done) VfioAccess access = {};
         _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", t->dev->iommu_group);
         int r;
 
-        if (t->dev->driver && strcmp(t->dev->driver, "vfio-pci") == 0) {
-                r = vfio_access_plan(t, &access);
-                return r < 0 ? r : bind_existing(t, &access, node);
-        }
+        r = vfio_check_vf_hold(t);
+        if (r < 0)
+                return r;
+
+        if (t->dev->driver && strcmp(t->dev->driver, "vfio-pci") == 0)
+                return bind_existing(t);
 
         r = run_checks(t);
-        if (r >= 0)
-                r = vfio_access_plan(t, &access);
         if (r < 0) {
                 log_error("Not binding %s: nothing was changed.", t->label);
                 return r;
@@ -240,8 +195,6 @@ int vfio_bind(VfioTarget *t) {
         r = load_vfio_pci();
         if (r >= 0)
                 r = move_to_vfio(t, node);
-        if (r >= 0)
-                r = grant_access(t, &rec, &access, node);
         if (r < 0) {
                 log_error("Binding %s failed, giving it back to %s.", t->label, rec.driver ?: "no driver");
                 vfio_record_done(&rec);

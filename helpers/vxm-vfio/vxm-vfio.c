@@ -7,10 +7,13 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/helper-cli.h"
 #include "basic/log.h"
 #include "basic/macro.h"
-#include "host/pci-names.h"
+#include "basic/parse-util.h"
 #include "basic/strv.h"
+#include "host/pci-names.h"
+#include "host/systemd-jobs.h"
 #include "vxm-config.h"
 #include "vxm-vfio.h"
 
@@ -22,48 +25,42 @@ static void help(FILE *f) {
                    "\n"
                    "Commands:\n"
                    "  bind BDF     Check that the device can go (IOMMU on, not the host's only or boot GPU,\n"
-                   "               whole IOMMU group accounted for, not in use on the host), record its\n"
-                   "               driver in /run/vxm/.state/vfio/BDF, bind it to vfio-pci and give /dev/vfio/GROUP\n"
-                   "               to the user of the guest that lists it. Does nothing if already bound.\n"
+                   "               whole IOMMU group taken by the guest it is for, not in use on the host),\n"
+                   "               record its driver in /run/vxm/.state/vfio/BDF and bind it to vfio-pci.\n"
+                   "               /dev/vfio/GROUP stays root's: vxm-guest lends it to the user of the guest\n"
+                   "               that starts. Does nothing if already bound.\n"
                    "  unbind BDF   Undo exactly what bind recorded and put the host driver back. A device\n"
                    "               vxm did not bind (no record) is left alone.\n"
                    "\n"
+                   "Which guest a bind is for: the guest given with --guest; else each guest that lists BDF\n"
+                   "and whose vxm-guest@NAME.service start job systemd has queued (the guest being started);\n"
+                   "else every guest that lists BDF. Each of them must take the device's whole IOMMU group\n"
+                   "with its own Device= lines, as \"vxm check NAME\" demands.\n"
+                   "\n"
                    "Options:\n"
-                   "  -h --help    Show this help\n"
-                   "     --version Show the version\n"
+                   "  -g --guest NAME  bind: check the IOMMU group against guest NAME's devices only\n"
+                   "  -h --help        Show this help\n"
+                   "     --version     Show the version\n"
                    "\n"
                    "Exit status: 0 done (or nothing to do), 1 refused or failed (the reason is logged),\n"
                    "2 usage error. See vxm(1).\n");
 }
 
+/* The guests whose configs list the device; pick_guests() decides which of them the bind is for. */
 static int load_guests(VfioTarget *t) {
-        _cleanup_strv_free_ char **names = NULL;
-        int r = guest_list(&names);
+        Guest **all = NULL;
+        int r = helper_load_all_guests(&all);
         if (r < 0)
                 return r;
-
-        for (size_t i = 0; names && names[i]; i++) {
-                Guest *g = NULL;
-                /* Other guests' mistakes are not ours to report in detail: vxm check NAME does that. */
-                int level = log_get_max_level();
-                log_set_max_level(LOG_CRIT);
-                r = guest_load(names[i], &g);
-                log_set_max_level(level);
-                if (r == -ENOENT)
-                        continue;
-                if (r < 0) {
-                        log_warning("Guest %s has configuration errors (see \"vxm check %s\"), ignoring it.", names[i],
-                                    names[i]);
-                        continue;
-                }
-                if (!guest_has_device(g, &t->dev->address)) {
-                        guest_free(g);
-                        continue;
-                }
-                t->guests = xrealloc(t->guests, (t->n_guests + 2) * sizeof *t->guests);
-                t->guests[t->n_guests++] = g;
-                t->guests[t->n_guests] = NULL;
-        }
+        size_t n = 0;
+        for (size_t i = 0; all[i]; i++)
+                if (guest_has_device(all[i], &t->dev->address))
+                        all[n++] = all[i];
+                else
+                        guest_free(all[i]);
+        all[n] = NULL;
+        t->guests = all;
+        t->n_guests = n;
         return 0;
 }
 
@@ -73,9 +70,65 @@ static void target_done(VfioTarget *t) {
         for (size_t i = 0; i < t->n_guests; i++)
                 guest_free(t->guests[i]);
         free(t->guests);
+        free(t->bound_for);
 }
 
-static int run(bool bind, const PciAddress *a) {
+static Guest *target_guest(const VfioTarget *t, const char *name) {
+        for (size_t i = 0; i < t->n_guests; i++)
+                if (strcmp(t->guests[i]->name, name) == 0)
+                        return t->guests[i];
+        return NULL;
+}
+
+static void bound_for_add(VfioTarget *t, Guest *g) {
+        t->bound_for = xrealloc(t->bound_for, (t->n_bound_for + 1) * sizeof *t->bound_for);
+        t->bound_for[t->n_bound_for++] = g;
+}
+
+/* Decides which guests a bind is for. vxm-vfio@BDF.service is one unit for every guest that lists BDF, so the unit
+ * cannot say; systemd's job queue can: while this runs, the start job of the guest that pulled the unit in waits for
+ * it (After=). Checking the group against the union of all those guests' devices instead would bind a device for a
+ * guest that cannot use it (linux lists 01:00.0, win lists 01:00.0 and its audio function 01:00.1: starting linux
+ * must be refused, not leave 01:00.0 on vfio-pci in a group QEMU cannot open). Without such a job (a bind by hand),
+ * --guest says which guest; otherwise every guest that lists the device must be able to take the group. */
+static int pick_guests(VfioTarget *t, const char *only) {
+        if (only) {
+                Guest *g = target_guest(t, only);
+                if (!g)
+                        return log_error_errno(ENOENT,
+                                               "Guest %s does not list %s (or its configuration has errors, see "
+                                               "\"vxm check %s\"): not binding it for that guest.",
+                                               only, t->label, only);
+                bound_for_add(t, g);
+                t->why = VFIO_FOR_OPTION;
+                return 0;
+        }
+        if (t->n_guests == 0) {
+                t->why = VFIO_FOR_NOBODY;
+                return 0;
+        }
+
+        _cleanup_strv_free_ char **starting = NULL;
+        int r = systemd_starting_guests(&starting);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "Could not ask systemd which guest is being started (%m): checking the IOMMU group "
+                                  "against every guest that lists %s.",
+                                  t->bdf);
+        for (size_t i = 0; i < t->n_guests; i++)
+                if (strv_contains(starting, t->guests[i]->name))
+                        bound_for_add(t, t->guests[i]);
+        if (t->n_bound_for > 0) {
+                t->why = VFIO_FOR_JOB;
+                return 0;
+        }
+        for (size_t i = 0; i < t->n_guests; i++)
+                bound_for_add(t, t->guests[i]);
+        t->why = VFIO_FOR_EVERY;
+        return 0;
+}
+
+static int run(bool bind, const PciAddress *a, const char *only) {
         _cleanup_(target_done) VfioTarget t = {};
         const char *bdf = pci_address_format(a, t.bdf);
         int r;
@@ -102,8 +155,17 @@ static int run(bool bind, const PciAddress *a) {
 
         if (load_guests(&t) < 0)
                 return 1;
-        if (t.n_guests == 1)
+        if (bind && pick_guests(&t, only) < 0)
+                return 1;
+        if (bind && t.n_bound_for == 1)
+                log_set_guest(t.bound_for[0]->name);
+        else if (!bind && t.n_guests == 1)
                 log_set_guest(t.guests[0]->name);
+        if (bind && t.why == VFIO_FOR_JOB)
+                for (size_t i = 0; i < t.n_bound_for; i++)
+                        log_info("systemd is starting guest %s, which lists %s: the IOMMU group must go with that "
+                                 "guest's devices.",
+                                 t.bound_for[i]->name, t.label);
 
         r = bind ? vfio_bind(&t) : vfio_unbind(&t);
         return r < 0 ? 1 : 0;
@@ -112,16 +174,25 @@ static int run(bool bind, const PciAddress *a) {
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100 };
         static const struct option options[] = {
+                { "guest", required_argument, NULL, 'g' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {},
         };
+        const char *only = NULL, *why;
         int c;
 
         log_setup("vxm-vfio", LOG_TARGET_AUTO);
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "g:h", options, NULL)) >= 0)
                 switch (c) {
+                case 'g':
+                        if (!guest_name_is_valid(optarg, &why)) {
+                                log_error("Invalid guest name \"%s\": %s.", optarg, why);
+                                return 2;
+                        }
+                        only = optarg;
+                        break;
                 case 'h':
                         help(stdout);
                         return 0;
@@ -144,14 +215,18 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
+        if (only && !bind) {
+                log_error("--guest only applies to bind: unbind undoes what the record says, for whichever guest.");
+                return 2;
+        }
+
         PciAddress a;
-        const char *why;
         if (pci_address_parse(arg, &a, &why) < 0) {
                 log_error("Invalid PCI address \"%s\": %s.", arg, why);
                 return 2;
         }
 
-        int ret = run(bind, &a);
+        int ret = run(bind, &a, only);
         pci_names_done();
         return ret;
 }

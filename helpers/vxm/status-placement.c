@@ -9,27 +9,11 @@
 
 #include "basic/macro.h"
 #include "basic/strv.h"
+#include "bus.h"
 #include "host/host-isolation.h"
 #include "host/placement.h"
 #include "host/thread-affinity.h"
-#include "placement-report.h"
-
-static pid_t main_pid(sd_bus *bus, const char *unit) {
-        if (!bus)
-                return 0;
-        sd_bus_error e = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        const char *object;
-        uint32_t pid = 0;
-        int r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                   "org.freedesktop.systemd1.Manager", "GetUnit", &e, &reply, "s", unit);
-        if (r >= 0 && sd_bus_message_read(reply, "o", &object) >= 0)
-                (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", object,
-                                                   "org.freedesktop.systemd1.Service", "MainPID", &e, 'u', &pid);
-        sd_bus_error_free(&e);
-        sd_bus_message_unref(reply);
-        return (pid_t) pid;
-}
+#include "status-placement.h"
 
 static char *cpus_text(const CpuSet *s) {
         _cleanup_free_ char *list = cpu_set_format(s);
@@ -112,7 +96,7 @@ void status_print_placement(sd_bus *bus, const Guest *g) {
         int r = placement_for_guest_quiet(g, &p);
 
         _cleanup_free_ char *unit = xasprintf("vxm-guest@%s.service", g->name);
-        if (!print_running(main_pid(bus, unit), g)) {
+        if (!print_running(unit_main_pid(bus, unit), g)) {
                 if (r < 0)
                         printf("    not valid on this host: vxm check %s says why\n", g->name);
                 else

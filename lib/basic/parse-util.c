@@ -120,6 +120,11 @@ bool guest_name_is_valid(const char *name, const char **reason) {
                 why = "must not start with '.' or '-'";
         else if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
                 why = "only letters, digits, '_', '.' and '-' are allowed (it becomes a systemd unit instance name)";
+        /* A guest's name also names directories its user owns; one called like a configuration file or drop-in
+         * directory (win.conf.d) must never be taken for one. */
+        else if ((n >= 5 && strcmp(name + n - 5, ".conf") == 0) || (n >= 7 && strcmp(name + n - 7, ".conf.d") == 0))
+                why = "must not end in \".conf\" or \".conf.d\" (the names of configuration files and drop-in "
+                      "directories)";
         if (why && reason)
                 *reason = why;
         return !why;

@@ -10,7 +10,8 @@ int parse_boolean(const char *s, bool *ret);                              /* yes
 int parse_unsigned(const char *s, unsigned long max, unsigned long *ret); /* decimal, or 0x hex */
 int parse_size(const char *s, uint64_t *ret);    /* bytes; K/M/G/T suffix (1024-based), optional B/iB */
 int parse_seconds(const char *s, unsigned *ret); /* "90", "90s", "2min", "1min 30s" */
-/* unit-name instance valid for a guest: [A-Za-z0-9_.-], 1..64 chars, not starting with '.' or '-'. */
+/* unit-name instance valid for a guest: [A-Za-z0-9_.-], 1..64 chars, not starting with '.' or '-', not ending in
+ * ".conf" or ".conf.d". */
 bool guest_name_is_valid(const char *name, const char **reason);
 /* true if s contains a byte that must never appear in a generated unit (control chars, newline). */
 bool string_has_cc(const char *s);

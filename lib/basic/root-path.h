@@ -28,6 +28,8 @@ int root_lstat(const char *path, struct stat *st);
 int root_read_line(const char *path, char **ret);
 /* Whole file (small files only: sysfs, procfs, state). */
 int root_read_file(const char *path, char **ret, size_t *size);
+/* The rest of an open file, NUL-terminated (at most 16 MiB, else -EFBIG). */
+int read_full_fd(int fd, char **ret, size_t *size);
 /* One write(2) of s, the way sysfs attributes want it. Returns 0 or -errno (the kernel's answer). */
 int root_write_string(const char *path, const char *s);
 /* Atomically replaces path (write to a temp file, fsync, rename). */

@@ -46,3 +46,14 @@ char **strv_free(char **l) {
         free(l);
         return NULL;
 }
+
+char *strv_join(char *const *l, const char *sep) {
+        size_t n = 1;
+        for (size_t i = 0; l && l[i]; i++)
+                n += strlen(l[i]) + (i ? strlen(sep) : 0);
+        char *s = xmalloc(n), *p = s;
+        *p = '\0';
+        for (size_t i = 0; l && l[i]; i++)
+                p = stpcpy(stpcpy(p, i ? sep : ""), l[i]);
+        return s;
+}

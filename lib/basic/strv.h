@@ -12,6 +12,8 @@ void strv_push(char ***l, const char *s);
 void strv_consume(char ***l, char *s);
 bool strv_contains(char *const *l, const char *s);
 void strv_sort(char **l);
+/* The strings joined with sep between them; "" for an empty or NULL list. */
+char *strv_join(char *const *l, const char *sep);
 char **strv_free(char **l);
 static inline void strv_freep(char ***l) {
         strv_free(*l);

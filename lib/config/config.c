@@ -2,17 +2,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/parse-util.h"
 #include "basic/root-path.h"
+#include "basic/safe-open.h"
 #include "basic/strv.h"
+#include "basic/uuid-util.h"
 
 const char *const config_dirs[] = { "/etc/vxm", "/run/vxm", "/usr/lib/vxm", NULL };
 
@@ -276,6 +280,26 @@ static int parse_lg_file_value(Parser *p, const char *key, const char *value, vo
         return parse_string_value(p, key, value, field);
 }
 
+/* [LookingGlass] Viewer=: repeatable, an empty assignment empties the list. */
+static int parse_viewer_value(Parser *p, const char *key, const char *value, void *field) {
+        char ***list = field;
+        if (!*value) {
+                *list = strv_free(*list);
+                return 0;
+        }
+        if (strcmp(value, "root") == 0) {
+                parser_error(p, "%s=%s: name the desktop user who runs the Looking Glass client, not root", key, value);
+                return -EINVAL;
+        }
+        _cleanup_free_ char *user = NULL;
+        int r = parse_user_value(p, key, value, &user);
+        if (r < 0)
+                return r;
+        if (!strv_contains(*list, user))
+                strv_push(list, user);
+        return 0;
+}
+
 static int parse_input_list_value(Parser *p, const char *key, const char *value, void *field) {
         char ***list = field;
         bool *is_auto = strcmp(key, "Keyboard") == 0 ? &p->guest->keyboard_auto : &p->guest->mouse_auto;
@@ -315,36 +339,44 @@ static int parse_grab_toggle_value(Parser *p, const char *key, const char *value
 }
 
 static int parse_monitor_value(Parser *p, const char *key, const char *value, void *field) {
-        static const char *const prefixes[] = { "bus:", "display:", "model:", "serial:", "edid:", NULL };
-        for (size_t i = 0; prefixes[i]; i++) {
-                const char *arg = value + strlen(prefixes[i]);
-                if (strncmp(value, prefixes[i], strlen(prefixes[i])) != 0 || !*arg)
-                        continue;
-                /* What libddcutil can use: a number for bus:/display:, the whole 128-byte EDID for edid:. */
-                unsigned long n;
-                if (i < 2 && parse_unsigned(arg, 255, &n) < 0)
-                        break;
-                if (i == 4 && (strlen(arg) != 256 || strspn(arg, "0123456789abcdefABCDEF") != 256)) {
-                        parser_error(p, "%s=%s: edid: takes the monitor's whole 128-byte EDID as 256 hex digits", key,
-                                     value);
-                        return -EINVAL;
-                }
-                return parse_string_value(p, key, value, field);
+        MonitorSpec spec;
+        const char *why;
+        if (monitor_spec_parse(value, &spec, &why) < 0) {
+                parser_error(p, "%s=%s: %s", key, value, why);
+                return -EINVAL;
         }
-        parser_error(p, "%s=%s: expected bus:N, display:N, model:NAME, serial:SERIAL or edid:HEX", key, value);
-        return -EINVAL;
+        char **s = field;
+        free(*s);
+        *s = monitor_spec_to_string(&spec);
+        return 0;
 }
 
-static int parse_vcp_input_value(Parser *p, const char *key, const char *value, void *field) {
-        int v = vcp_input_from_string(value);
-        if (v < 0) {
+static int parse_vcp_feature_value(Parser *p, const char *key, const char *value, void *field) {
+        unsigned long v;
+        if (parse_unsigned(value, 0xff, &v) < 0 || v == 0) {
                 parser_error(p,
-                             "%s=%s: expected a VCP 0x60 value (e.g. 0x0f) or DP-1, DP-2, HDMI-1, HDMI-2, DVI-1, "
-                             "DVI-2, VGA-1, VGA-2",
+                             "%s=%s: expected a VCP feature code from 0x01 to 0xff (0x60 is Input Select; LG "
+                             "monitors use 0xf4)",
                              key, value);
                 return -EINVAL;
         }
+        *(uint8_t *) field = (uint8_t) v;
+        return 0;
+}
+
+static int parse_vcp_input_value(Parser *p, const char *key, const char *value, void *field) {
+        bool named;
+        int v = vcp_input_from_string(value, &named);
+        if (v < 0) {
+                parser_error(p, "%s=%s: expected an input value from 0x01 to 0xffff (e.g. 0x0f) or one of %s", key,
+                             value, vcp_input_names());
+                return -EINVAL;
+        }
         *(int *) field = v;
+        if (strcmp(key, "HostInput") == 0)
+                p->guest->host_input_named = named;
+        else
+                p->guest->guest_input_named = named;
         return 0;
 }
 
@@ -524,6 +556,195 @@ static int parse_device_value(Parser *p, const char *key, const char *value, voi
         return 0;
 }
 
+/* --- [PCI] VirtualFunction= and Mdev=: devices shared with the host, chosen or created when the guest starts --- */
+
+static int vf_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
+        GuestVirtualFunction *vf = item;
+        if (strcmp(opt, "vfs") == 0) {
+                unsigned long n;
+                int r = parse_unsigned(val, 65535, &n);
+                if (r < 0 || n == 0) {
+                        parser_error(p, "%s=: vfs=%s: %s", key, val,
+                                     r == -EINVAL ? "not a number (how many virtual functions to enable, e.g. vfs=2)"
+                                                  : "out of range (1 to 65535)");
+                        return -EINVAL;
+                }
+                vf->vfs = (unsigned) n;
+                return 0;
+        }
+        parser_error(p, "%s=: unknown option '%s' (known: vfs=)", key, opt);
+        return -EINVAL;
+}
+
+static void vfs_clear(Guest *g) {
+        for (size_t i = 0; i < g->n_vfs; i++)
+                free(g->vfs[i].source.file);
+        g->n_vfs = 0;
+}
+
+static int parse_virtual_function_value(Parser *p, const char *key, const char *value, void *field) {
+        Guest *g = p->guest;
+        if (!*value) {
+                vfs_clear(g);
+                return 0;
+        }
+
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *opts = strchr(copy, ',');
+        if (opts)
+                *opts++ = '\0';
+
+        GuestVirtualFunction vf = {};
+        const char *why;
+        if (pci_address_parse(copy, &vf.pf, &why) < 0) {
+                parser_error(p, "%s=%s: %s (the physical function's address)", key, value, why);
+                return -EINVAL;
+        }
+        if (opts && parse_options(p, key, opts, vf_option, &vf) < 0)
+                return -EINVAL;
+        /* Two lines for one PF ask for two of its VFs; they must agree on how many the PF gets. */
+        for (size_t i = 0; i < g->n_vfs; i++) {
+                const GuestVirtualFunction *o = &g->vfs[i];
+                if (pci_address_equal(&o->pf, &vf.pf) && vf.vfs && o->vfs && vf.vfs != o->vfs) {
+                        parser_error(p, "%s=%s: vfs=%u, but %s:%u asks for vfs=%u on the same physical function", key,
+                                     value, vf.vfs, o->source.file, o->source.line, o->vfs);
+                        return -EINVAL;
+                }
+        }
+        source_set(&vf.source, p);
+        g->vfs = xrealloc(g->vfs, (g->n_vfs + 1) * sizeof *g->vfs);
+        g->vfs[g->n_vfs++] = vf;
+        return 0;
+}
+
+/* A name that is safe as one sysfs path component: a type directory or an mdev_bus entry. */
+static bool sysfs_name_is_valid(const char *s) {
+        size_t n = strlen(s);
+        return n > 0 && n <= 64 && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == n;
+}
+
+static int mdev_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
+        GuestMdev *m = item;
+        if (strcmp(opt, "type") == 0) {
+                if (!sysfs_name_is_valid(val)) {
+                        parser_error(p,
+                                     "%s=: type=%s: not a type name (a directory of the parent's "
+                                     "mdev_supported_types, e.g. i915-GVTg_V5_4; vxm gpus lists them)",
+                                     key, val);
+                        return -EINVAL;
+                }
+                free(m->type);
+                m->type = xstrdup(val);
+                return 0;
+        }
+        if (strcmp(opt, "uuid") == 0) {
+                uint8_t u[16];
+                char buf[UUID_STRLEN];
+                if (uuid_parse(val, u) < 0) {
+                        parser_error(p,
+                                     "%s=: uuid=%s: not a UUID (expected 8-4-4-4-12 hex digits, e.g. "
+                                     "f0e1d2c3-b4a5-4697-8879-6a5b4c3d2e1f)",
+                                     key, val);
+                        return -EINVAL;
+                }
+                free(m->uuid);
+                m->uuid = xstrdup(uuid_format(u, buf));
+                return 0;
+        }
+        parser_error(p, "%s=: unknown option '%s' (known: type=, uuid=)", key, opt);
+        return -EINVAL;
+}
+
+static void mdev_done(GuestMdev *m) {
+        free(m->parent);
+        free(m->type);
+        free(m->uuid);
+        free(m->source.file);
+}
+
+static void mdevs_clear(Guest *g) {
+        for (size_t i = 0; i < g->n_mdevs; i++)
+                mdev_done(&g->mdevs[i]);
+        g->n_mdevs = 0;
+}
+
+static int parse_mdev_value(Parser *p, const char *key, const char *value, void *field) {
+        Guest *g = p->guest;
+        if (!*value) {
+                mdevs_clear(g);
+                return 0;
+        }
+
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *opts = strchr(copy, ',');
+        if (opts)
+                *opts++ = '\0';
+
+        _cleanup_(mdev_done) GuestMdev m = {};
+        PciAddress a;
+        char bdf[PCI_ADDRESS_STRLEN];
+        if (pci_address_parse(copy, &a, NULL) == 0)
+                m.parent = xstrdup(pci_address_format(&a, bdf));
+        else if (strcmp(copy, "auto") != 0) {
+                if (!sysfs_name_is_valid(copy)) {
+                        parser_error(p,
+                                     "%s=%s: '%s' is not a parent device: expected auto, a PCI address (e.g. "
+                                     "0000:00:02.0) or a name from /sys/class/mdev_bus",
+                                     key, value, copy);
+                        return -EINVAL;
+                }
+                m.parent = xstrdup(copy);
+        }
+        if (opts && parse_options(p, key, opts, mdev_option, &m) < 0)
+                return -EINVAL;
+        if (!m.type) {
+                parser_error(p,
+                             "%s=%s: type= is missing (the kind of mediated device, e.g. type=i915-GVTg_V5_4; "
+                             "vxm gpus lists the types each parent offers)",
+                             key, value);
+                return -EINVAL;
+        }
+        for (size_t i = 0; m.uuid && i < g->n_mdevs; i++)
+                if (g->mdevs[i].uuid && strcmp(g->mdevs[i].uuid, m.uuid) == 0) {
+                        parser_error(p, "%s=%s: uuid=%s is already used at %s:%u", key, value, m.uuid,
+                                     g->mdevs[i].source.file, g->mdevs[i].source.line);
+                        return -EINVAL;
+                }
+        source_set(&m.source, p);
+        g->mdevs = xrealloc(g->mdevs, (g->n_mdevs + 1) * sizeof *g->mdevs);
+        g->mdevs[g->n_mdevs++] = m;
+        m = (GuestMdev){};
+        return 0;
+}
+
+/* A device the guest takes whole (Device=) cannot also be shared by it with the host. */
+static int validate_shared_devices(const Guest *g) {
+        int r = 0;
+        for (size_t i = 0; i < g->n_devices; i++) {
+                const GuestDevice *d = &g->devices[i];
+                char bdf[PCI_ADDRESS_STRLEN];
+                pci_address_format(&d->address, bdf);
+                for (size_t j = 0; j < g->n_vfs; j++)
+                        if (pci_address_equal(&g->vfs[j].pf, &d->address))
+                                r = log_error_errno(EINVAL,
+                                                    "%s:%u: VirtualFunction=%s: %s is given whole by Device= at "
+                                                    "%s:%u; a physical function shared through virtual functions "
+                                                    "stays with the host. Remove one of the two lines.",
+                                                    g->vfs[j].source.file, g->vfs[j].source.line, bdf, bdf,
+                                                    d->source.file, d->source.line);
+                for (size_t j = 0; j < g->n_mdevs; j++)
+                        if (g->mdevs[j].parent && strcmp(g->mdevs[j].parent, bdf) == 0)
+                                r = log_error_errno(EINVAL,
+                                                    "%s:%u: Mdev=%s: %s is given whole by Device= at %s:%u; the "
+                                                    "parent of mediated devices stays with the host. Remove one of "
+                                                    "the two lines.",
+                                                    g->mdevs[j].source.file, g->mdevs[j].source.line, bdf, bdf,
+                                                    d->source.file, d->source.line);
+        }
+        return r;
+}
+
 static int disk_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
         GuestDisk *d = item;
         if (strcmp(opt, "bus") == 0) {
@@ -596,6 +817,8 @@ static const KeyTable keys[] = {
         { "Guest", "EmulatorCPUs", parse_emulator_cpus_value, FIELD(placement.emulator_cpus) },
         { "Guest", "IsolateHost", parse_bool_value, FIELD(placement.isolate_host) },
         { "PCI", "Device", parse_device_value, 0 },
+        { "PCI", "VirtualFunction", parse_virtual_function_value, 0 },
+        { "PCI", "Mdev", parse_mdev_value, 0 },
         { "Firmware", "SecureBoot", parse_bool_value, FIELD(secure_boot) },
         { "Firmware", "Code", parse_absolute_path_value, FIELD(firmware_code) },
         { "Firmware", "Vars", parse_absolute_path_value, FIELD(firmware_vars) },
@@ -605,10 +828,12 @@ static const KeyTable keys[] = {
         { "LookingGlass", "Resolution", parse_resolution_value, 0 },
         { "LookingGlass", "Size", parse_lg_size_value, 0 },
         { "LookingGlass", "File", parse_lg_file_value, FIELD(lg_file) },
+        { "LookingGlass", "Viewer", parse_viewer_value, FIELD(lg_viewers) },
         { "Input", "Keyboard", parse_input_list_value, FIELD(keyboards) },
         { "Input", "Mouse", parse_input_list_value, FIELD(mice) },
         { "Input", "GrabToggle", parse_grab_toggle_value, FIELD(grab_toggle) },
         { "Display", "Monitor", parse_monitor_value, FIELD(monitor) },
+        { "Display", "Feature", parse_vcp_feature_value, FIELD(ddc_feature) },
         { "Display", "HostInput", parse_vcp_input_value, FIELD(host_input) },
         { "Display", "GuestInput", parse_vcp_input_value, FIELD(guest_input) },
         { "Storage", "Disk", parse_disk_value, 0 },
@@ -664,11 +889,77 @@ static int handler(void *userdata, const char *section, const char *name, const 
         return 1;
 }
 
+/* Configuration decides what vxm's root helpers do (which PCI devices, which user gets them), so only root may be
+ * able to change it, as sshd and sudo demand of theirs. path is a file or a directory, st its stat. */
+static int config_check_owner(const char *path, const struct stat *st) {
+        if (stat_is_root_only(st))
+                return 0;
+
+        bool bad_owner = !uid_is_trusted(st->st_uid), bad_mode = st->st_mode & (S_IWGRP | S_IWOTH);
+        _cleanup_free_ char *who = NULL, *fix = NULL;
+        struct passwd *pw = st->st_uid != 0 ? getpwuid(st->st_uid) : NULL;
+        if (st->st_uid == 0)
+                who = xstrdup("root");
+        else
+                who = pw ? xasprintf("uid %u (%s)", (unsigned) st->st_uid, pw->pw_name)
+                         : xasprintf("uid %u", (unsigned) st->st_uid);
+        if (bad_owner && bad_mode)
+                fix = xasprintf("chown root: %s; chmod go-w %s", path, path);
+        else if (bad_owner)
+                fix = xasprintf("chown root: %s", path);
+        else
+                fix = xasprintf("chmod go-w %s", path);
+        log_error("%s is owned by %s and has mode %04o: vxm only reads configuration that root alone can change "
+                  "(whoever can write it decides what vxm does as root). Run: %s",
+                  path, who, (unsigned) (st->st_mode & 07777), fix);
+        return -EPERM;
+}
+
+/* A configuration directory (/etc/vxm, NAME.conf.d/, ...) that is used for this guest. */
+static int config_check_dir(const char *dir) {
+        struct stat st;
+        int r = root_stat(dir, &st);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot access: %m", dir);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(ENOTDIR, "%s is not a directory.", dir);
+        return config_check_owner(dir, &st);
+}
+
+/* Opens a configuration file without following a link and without blocking (a FIFO in a config dir must not hang
+ * the generator at boot), and only if it is a regular file that only root can change. Its directory is root's alone
+ * (checked by the caller), so only root could have put anything else there: opening it directly is safe. */
+static int config_open(const char *path) {
+        _cleanup_close_ int fd = root_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+        if (fd == -ELOOP)
+                return log_error_errno(ELOOP,
+                                       "%s is a symbolic link: configuration is only read from regular files (a link "
+                                       "to /dev/null masks, any other link is refused).",
+                                       path);
+        if (fd < 0)
+                return log_error_errno(fd, "%s: cannot read: %m", path);
+
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(errno, "%s: cannot read: %m", path);
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(EBADMSG,
+                                       "%s is %s, not a regular file: configuration is only read from regular files.",
+                                       path, file_type_to_string(st.st_mode));
+        int r = config_check_owner(path, &st);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
 static int parse_file(Guest *g, const char *path) {
         /* Errors are -EINVAL, as documented: -ENOENT from a dangling symlink would read as "no such guest". */
         _cleanup_free_ char *buf = NULL;
         size_t size;
-        int r = root_read_file(path, &buf, &size);
+        _cleanup_close_ int fd = config_open(path);
+        if (fd < 0)
+                return -EINVAL;
+        int r = read_full_fd(fd, &buf, &size);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot read: %m", path);
                 return -EINVAL;
@@ -755,6 +1046,7 @@ static bool dir_may_have(size_t i, const char *entry, unsigned char *type) {
 
 static int collect_dropins(const char *name, char ***ret) {
         _cleanup_strv_free_ char **names = NULL, **paths = NULL;
+        int r = 0;
 
         _cleanup_free_ char *dirname = xasprintf("%s.conf.d", name);
         for (size_t i = 0; config_dirs[i]; i++) {
@@ -763,8 +1055,17 @@ static int collect_dropins(const char *name, char ***ret) {
                         continue;
                 _cleanup_free_ char *dir = xasprintf("%s/%s", config_dirs[i], dirname);
                 _cleanup_closedir_ DIR *d = root_opendir(dir);
-                if (!d)
+                if (!d) {
+                        if (errno != ENOENT)
+                                r = log_error_errno(errno, "%s: cannot read the drop-in directory: %m", dir);
                         continue;
+                }
+                /* Both the directory that holds NAME.conf.d and NAME.conf.d itself: whoever can change either can
+                 * add a drop-in. */
+                if (config_check_dir(config_dirs[i]) < 0 || config_check_dir(dir) < 0) {
+                        r = -EPERM;
+                        continue;
+                }
                 struct dirent *de;
                 while ((de = readdir(d)))
                         if (de->d_name[0] != '.' && has_suffix(de->d_name, ".conf") &&
@@ -791,7 +1092,7 @@ static int collect_dropins(const char *name, char ***ret) {
                 if (!path_is_mask(paths[i]))
                         strv_push(&result, paths[i]);
         *ret = TAKE_PTR(result);
-        return 0;
+        return r;
 }
 
 static Guest *guest_new(const char *name) {
@@ -802,6 +1103,7 @@ static Guest *guest_new(const char *name) {
         g->cpus = 2;
         g->accelerator = ACCELERATOR_KVM;
         g->shutdown_timeout = 120;
+        g->ddc_feature = VCP_INPUT_SOURCE;
         g->host_input = g->guest_input = -1;
         g->network = NETWORK_USER;
         g->placement.memory_node = MEMORY_NODE_AUTO;
@@ -856,6 +1158,46 @@ static int placement_validate(const Guest *g) {
         return r;
 }
 
+/* [Display]: the inputs are values of Feature=, which may come after them in the file. */
+static int guest_validate_display(const Guest *g) {
+        const struct {
+                const char *key;
+                int value;
+                bool named;
+        } inputs[] = { { "HostInput", g->host_input, g->host_input_named },
+                       { "GuestInput", g->guest_input, g->guest_input_named } };
+        char buf[32];
+        int r = 0;
+
+        if (!g->monitor) {
+                for (size_t i = 0; i < ELEMENTSOF(inputs); i++)
+                        if (inputs[i].value >= 0)
+                                r = combination_error(g, "Display", inputs[i].key,
+                                                      "%s= needs Monitor= (which monitor to switch)", inputs[i].key);
+                return r;
+        }
+        if (g->host_input < 0 || g->guest_input < 0)
+                return combination_error(g, "Display", "Monitor", "Monitor= needs both HostInput= and GuestInput=");
+        for (size_t i = 0; i < ELEMENTSOF(inputs); i++) {
+                if (g->ddc_feature != VCP_INPUT_SOURCE && inputs[i].named)
+                        r = combination_error(g, "Display", inputs[i].key,
+                                              "%s=%s: input names are values of feature 0x60; with Feature=0x%02x "
+                                              "give the monitor's own value in hex (ddcutil capabilities lists them)",
+                                              inputs[i].key, vcp_input_to_string(inputs[i].value), g->ddc_feature);
+                else if (g->ddc_feature == VCP_INPUT_SOURCE && inputs[i].value > 0xff)
+                        r = combination_error(g, "Display", inputs[i].key,
+                                              "%s=0x%x: feature 0x60 takes values up to 0xff (set Feature= for a "
+                                              "monitor's own input feature)",
+                                              inputs[i].key, (unsigned) inputs[i].value);
+        }
+        if (r == 0 && g->host_input == g->guest_input)
+                r = combination_error(
+                        g, "Display", "GuestInput",
+                        "GuestInput= is the same input as HostInput= (%s): the monitor would never switch",
+                        vcp_value_format(g->ddc_feature, g->guest_input, buf));
+        return r;
+}
+
 /* Checks that need the whole file: combinations of keys. */
 static int guest_validate(Guest *g) {
         int r = 0;
@@ -880,11 +1222,10 @@ static int guest_validate(Guest *g) {
                                       "template)");
         if (g->network == NETWORK_BRIDGE && !g->bridge)
                 r = combination_error(g, "Network", "Mode", "Mode=bridge needs Bridge=NAME");
-        if (g->monitor && (g->host_input < 0 || g->guest_input < 0))
-                r = combination_error(g, "Display", "Monitor", "Monitor= needs both HostInput= and GuestInput=");
-        else if (g->monitor && g->host_input == g->guest_input)
-                r = combination_error(g, "Display", "GuestInput",
-                                      "GuestInput= is the same input as HostInput=: the monitor would never switch");
+        if (guest_validate_display(g) < 0)
+                r = -EINVAL;
+        if (validate_shared_devices(g) < 0)
+                r = -EINVAL;
         uint64_t page = g->hugepages == HUGEPAGES_1G ? 1ULL << 30 : 2ULL << 20;
         if (g->hugepages != HUGEPAGES_NO && g->memory % page != 0)
                 r = combination_error(g, "Guest", "Memory", "Memory= must be a multiple of the hugepage size (%s)",
@@ -922,6 +1263,7 @@ int guest_load(const char *name, Guest **ret) {
                                        !guest_name_is_valid(name, &why) ? why : "not a file name");
 
         bool is_link = false;
+        size_t dir = 0;
         _cleanup_free_ char *filename = xasprintf("%s.conf", name);
         for (size_t i = 0; config_dirs[i] && !main_path; i++) {
                 unsigned char type;
@@ -929,16 +1271,20 @@ int guest_load(const char *name, Guest **ret) {
                         continue;
                 _cleanup_free_ char *p = xasprintf("%s/%s", config_dirs[i], filename);
                 struct stat st;
-                if (type != DT_UNKNOWN) {
-                        main_path = TAKE_PTR(p);
+                if (type != DT_UNKNOWN)
                         is_link = type == DT_LNK;
-                } else if (root_lstat(p, &st) == 0) {
-                        main_path = TAKE_PTR(p);
+                else if (root_lstat(p, &st) == 0)
                         is_link = S_ISLNK(st.st_mode);
-                }
+                else
+                        continue;
+                main_path = TAKE_PTR(p);
+                dir = i;
         }
         if (!main_path)
                 return -ENOENT;
+        /* Even a mask counts only from a directory that root alone can change. */
+        if (config_check_dir(config_dirs[dir]) < 0)
+                return -EINVAL;
         if (is_link && path_is_mask(main_path)) {
                 log_debug("%s is masked, ignoring guest %s.", main_path, name);
                 return -ENOENT;
@@ -950,7 +1296,8 @@ int guest_load(const char *name, Guest **ret) {
         g->path = xstrdup(main_path);
         int r = parse_file(g, main_path);
 
-        collect_dropins(name, &g->dropins);
+        if (collect_dropins(name, &g->dropins) < 0)
+                r = -EINVAL;
         for (size_t i = 0; g->dropins && g->dropins[i]; i++)
                 if (parse_file(g, g->dropins[i]) < 0)
                         r = -EINVAL;
@@ -978,9 +1325,14 @@ Guest *guest_free(Guest *g) {
                 free(g->devices[i].source.file);
         }
         free(g->devices);
+        vfs_clear(g);
+        free(g->vfs);
+        mdevs_clear(g);
+        free(g->mdevs);
         free(g->firmware_code);
         free(g->firmware_vars);
         free(g->lg_file);
+        strv_free(g->lg_viewers);
         strv_free(g->keyboards);
         strv_free(g->mice);
         free(g->grab_toggle);
@@ -1068,32 +1420,26 @@ bool guest_has_device(const Guest *g, const PciAddress *a) {
         return false;
 }
 
-static const struct {
-        const char *name;
-        int value;
-} vcp_inputs[] = {
-        { "VGA-1", 0x01 },       { "VGA-2", 0x02 },       { "DVI-1", 0x03 },     { "DVI-2", 0x04 },
-        { "Composite-1", 0x05 }, { "Composite-2", 0x06 }, { "S-Video-1", 0x07 }, { "S-Video-2", 0x08 },
-        { "Tuner-1", 0x09 },     { "Tuner-2", 0x0a },     { "Tuner-3", 0x0b },   { "Component-1", 0x0c },
-        { "Component-2", 0x0d }, { "Component-3", 0x0e }, { "DP-1", 0x0f },      { "DP-2", 0x10 },
-        { "HDMI-1", 0x11 },      { "HDMI-2", 0x12 },      { "USB-C-1", 0x1b },
-};
-
-int vcp_input_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(vcp_inputs); i++)
-                if (strcasecmp(s, vcp_inputs[i].name) == 0)
-                        return vcp_inputs[i].value;
-        unsigned long v;
-        if (parse_unsigned(s, 0xff, &v) < 0 || v == 0)
-                return -EINVAL;
-        return (int) v;
+bool guest_shares_device(const Guest *g, const PciAddress *a) {
+        char bdf[PCI_ADDRESS_STRLEN];
+        pci_address_format(a, bdf);
+        for (size_t i = 0; i < g->n_vfs; i++)
+                if (pci_address_equal(&g->vfs[i].pf, a))
+                        return true;
+        for (size_t i = 0; i < g->n_mdevs; i++)
+                if (g->mdevs[i].parent && strcmp(g->mdevs[i].parent, bdf) == 0)
+                        return true;
+        return false;
 }
 
-const char *vcp_input_to_string(int value) {
-        for (size_t i = 0; i < ELEMENTSOF(vcp_inputs); i++)
-                if (vcp_inputs[i].value == value)
-                        return vcp_inputs[i].name;
-        return NULL;
+unsigned guest_vfs_wanted(const Guest *g, const PciAddress *pf, const ConfigSource **ret_source) {
+        for (size_t i = 0; i < g->n_vfs; i++)
+                if (pci_address_equal(&g->vfs[i].pf, pf) && g->vfs[i].vfs > 0) {
+                        if (ret_source)
+                                *ret_source = &g->vfs[i].source;
+                        return g->vfs[i].vfs;
+                }
+        return 0;
 }
 
 uint64_t looking_glass_size(unsigned width, unsigned height) {

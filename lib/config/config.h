@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "basic/cpu-set.h"
+#include "config/display-spec.h"
 #include "config/pci-address.h"
 
 /* The typed model of one guest, /etc/vxm/NAME.conf plus drop-ins. Everything is parsed and validated here; the
@@ -58,6 +59,21 @@ typedef struct GuestDevice {
         ConfigSource source;
 } GuestDevice;
 
+/* [PCI] VirtualFunction=PF[,vfs=N]: one SR-IOV virtual function of PF, chosen when the guest starts. */
+typedef struct GuestVirtualFunction {
+        PciAddress pf;
+        unsigned vfs; /* vfs=N: how many VFs to enable when the PF has none; 0 when not set */
+        ConfigSource source;
+} GuestVirtualFunction;
+
+/* [PCI] Mdev=PARENT|auto,type=TYPE[,uuid=UUID]: a mediated device, created when the guest starts. */
+typedef struct GuestMdev {
+        char *parent; /* NULL: auto; else a normalised PCI address or a name in /sys/class/mdev_bus */
+        char *type;   /* the mdev_supported_types directory name, e.g. i915-GVTg_V5_4 */
+        char *uuid;   /* uuid=, lowercase; NULL: derived from the machine ID, the guest's name and the line's index */
+        ConfigSource source;
+} GuestMdev;
+
 typedef struct GuestDisk {
         char *path;
         DiskBus bus;    /* Disk=PATH[,bus=virtio|nvme] */
@@ -83,6 +99,10 @@ typedef struct Guest {
         /* [PCI] */
         GuestDevice *devices;
         size_t n_devices;
+        GuestVirtualFunction *vfs; /* VirtualFunction= */
+        size_t n_vfs;
+        GuestMdev *mdevs; /* Mdev= */
+        size_t n_mdevs;
 
         /* [Firmware] */
         bool secure_boot;    /* default no */
@@ -98,8 +118,9 @@ typedef struct Guest {
         /* [LookingGlass]: enabled when the section sets Resolution= or Size= */
         bool looking_glass;
         unsigned lg_width, lg_height;
-        uint64_t lg_size; /* Size=, 0 = from resolution */
-        char *lg_file;    /* File=, default /dev/shm/looking-glass */
+        uint64_t lg_size;  /* Size=, 0 = from resolution */
+        char *lg_file;     /* File=, default /dev/shm/looking-glass */
+        char **lg_viewers; /* Viewer=: the users whose Looking Glass client may map it, besides QEMU's */
 
         /* [Input] */
         bool keyboard_auto, mouse_auto;
@@ -108,9 +129,11 @@ typedef struct Guest {
         char *grab_toggle; /* GrabToggle=, default "ctrl-ctrl" */
 
         /* [Display]: DDC/CI switching when Monitor= is set */
-        char *monitor;
-        int host_input; /* VCP 0x60 value, -1 unset */
+        char *monitor;       /* Monitor=, canonical (monitor_spec_to_string) */
+        uint8_t ddc_feature; /* Feature=, default 0x60 */
+        int host_input;      /* value of ddc_feature, -1 unset */
         int guest_input;
+        bool host_input_named, guest_input_named; /* given by an MCCS 0x60 name (DP-1) */
 
         /* [Storage] */
         GuestDisk *disks;
@@ -155,10 +178,10 @@ bool guest_vcpus_pinned(const Guest *g);
 
 /* Has the guest this exact function? */
 bool guest_has_device(const Guest *g, const PciAddress *a);
-
-/* MCCS input source: "0x0f", "15", or a name such as "DP-1", "HDMI-2", "DVI-1", "VGA-1". -EINVAL otherwise. */
-int vcp_input_from_string(const char *s);
-const char *vcp_input_to_string(int value);
+/* Does the guest share this device with the host: a VirtualFunction= of this PF, or an Mdev= on this PCI parent? */
+bool guest_shares_device(const Guest *g, const PciAddress *a);
+/* vfs= of the guest's VirtualFunction= lines for pf (they agree), and where it was set; 0 when none sets it. */
+unsigned guest_vfs_wanted(const Guest *g, const PciAddress *pf, const ConfigSource **ret_source);
 
 /* Looking Glass shared memory size for a resolution: w*h*4*2 + 10 MiB, rounded up to a power of two. */
 uint64_t looking_glass_size(unsigned width, unsigned height);

@@ -5,7 +5,7 @@
 #include "basic/macro.h"
 
 char *guest_runtime_dir(const char *name) {
-        return xasprintf("/run/vxm/%s", name);
+        return xasprintf(GUEST_RUNTIME_ROOT "/%s", name);
 }
 
 char *guest_state_dir(const char *name) {
@@ -13,11 +13,11 @@ char *guest_state_dir(const char *name) {
 }
 
 char *guest_qmp_socket(const char *name) {
-        return xasprintf("/run/vxm/%s/qmp.sock", name);
+        return xasprintf(GUEST_RUNTIME_ROOT "/%s/qmp.sock", name);
 }
 
 char *guest_swtpm_socket(const char *name) {
-        return xasprintf("/run/vxm/%s/swtpm.sock", name);
+        return xasprintf(GUEST_RUNTIME_ROOT "/%s/swtpm.sock", name);
 }
 
 char *guest_tpm_state_dir(const char *name) {

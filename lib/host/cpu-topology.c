@@ -9,6 +9,7 @@
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "host/cpu-topology.h"
+#include "host/numa-node.h"
 
 #define SYS_CPU "/sys/devices/system/cpu"
 #define SYS_NODE "/sys/devices/system/node"
@@ -151,12 +152,8 @@ int cpu_topology_single_node(const CpuTopology *t, const CpuSet *s) {
 int pci_device_numa_node(const PciAddress *a) {
         char bdf[PCI_ADDRESS_STRLEN];
         pci_address_format(a, bdf);
-        _cleanup_free_ char *path = xasprintf("/sys/bus/pci/devices/%s/numa_node", bdf);
-        _cleanup_free_ char *line = NULL;
-        int node;
-        if (root_read_line(path, &line) < 0 || sscanf(line, "%d", &node) != 1 || node < 0)
-                return -1;
-        return node;
+        _cleanup_free_ char *dir = xasprintf("/sys/bus/pci/devices/%s", bdf);
+        return sysfs_numa_node(dir);
 }
 
 bool numa_node_exists(int node) {

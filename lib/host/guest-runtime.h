@@ -9,6 +9,6 @@
  * root. Logs and returns -EPERM otherwise. */
 int guest_check_user(const Guest *g);
 
-/* /run/vxm/NAME and /var/lib/vxm/NAME (mode 0700), which the units create as RuntimeDirectory= and StateDirectory=;
- * created here too for runs outside systemd. */
+/* /run/vxm/guests/NAME and /var/lib/vxm/NAME (mode 0700), which the units create as RuntimeDirectory= and
+ * StateDirectory=; created here too for runs outside systemd. */
 int guest_ensure_dirs(const Guest *g);

@@ -14,6 +14,7 @@
 #include "basic/strv.h"
 #include "host/host-isolation.h"
 #include "host/state-file.h"
+#include "host/state-lock.h"
 
 #define KIND "isolate"
 #define ORIGINAL_KIND "isolate-host"
@@ -449,15 +450,24 @@ static int release_locked(UnitBackend *b, const char *name) {
         return settle_locked(b, "release");
 }
 
+/* One isolation at a time: the records, the union of the guests' CPUs and the units' values are read, decided and
+ * written under the lock of the isolate records (/run/vxm/.state/isolate/.lock). */
+static int take_lock(void) {
+        int fd = state_lock_take(KIND);
+        if (fd < 0)
+                return log_error_errno(fd, "Cannot take the lock of the isolation records (%s/.lock): %m", KIND);
+        return fd;
+}
+
 int host_isolation_release(UnitBackend *b, const char *name) {
-        _cleanup_close_ int lock = state_file_lock("isolate");
+        _cleanup_close_ int lock = take_lock();
         if (lock < 0)
                 return lock;
         return release_locked(b, name);
 }
 
 int host_isolation_apply(UnitBackend *b, const char *name, const CpuSet *cpus) {
-        _cleanup_close_ int lock = state_file_lock("isolate");
+        _cleanup_close_ int lock = take_lock();
         if (lock < 0)
                 return lock;
         int r = check_cpuset();
@@ -514,7 +524,7 @@ int host_isolation_apply(UnitBackend *b, const char *name, const CpuSet *cpus) {
 }
 
 int host_isolation_recover(UnitBackend *b) {
-        _cleanup_close_ int lock = state_file_lock("isolate");
+        _cleanup_close_ int lock = take_lock();
         if (lock < 0)
                 return lock;
         int r = sweep_stale(b, NULL);

@@ -16,7 +16,7 @@
  *                         and whether systemd already had unloaded changes of it; HOST_CPUS= what the host has now.
  * When the last isolating guest goes, all of that is put back exactly: the value, the drop-in file (or its absence),
  * and systemd's view of the files (a daemon-reload only when nothing else was pending). All changes happen under
- * /run/vxm/.state/isolate.lock. Every function logs what it did or why not and returns 0 or -errno. */
+ * /run/vxm/.state/isolate/.lock. Every function logs what it did or why not and returns 0 or -errno. */
 
 #define HOST_ISOLATION_UNITS                                                                                           \
         { "system.slice", "user.slice", "init.scope" }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "host/placement.h"
 #include "host/state-file.h"
 
+#define HUGEPAGES_LOCK "/run/vxm/.state/hugepages.lock"
 #define RECORD_KIND "hugepages"
 
 static bool streq_ptr(const char *a, const char *b) {
@@ -118,7 +120,18 @@ static void sleep_ms(unsigned ms) {
 
 /* Held for the whole read-decide-write sequence; released when the fd closes (also when we are killed). */
 static int take_lock(void) {
-        return state_file_lock("hugepages");
+        int r = root_mkdir_p("/run/vxm/.state", 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create /run/vxm/.state: %m");
+        int fd = root_open(HUGEPAGES_LOCK, O_RDWR | O_CREAT | O_NOCTTY, 0600);
+        if (fd < 0)
+                return log_error_errno(fd, "Failed to open %s: %m", HUGEPAGES_LOCK);
+        if (flock(fd, LOCK_EX) < 0) {
+                r = -errno;
+                close(fd);
+                return log_error_errno(r, "Failed to lock %s: %m", HUGEPAGES_LOCK);
+        }
+        return fd;
 }
 
 static void record_pool(StateFile *s, const HugepagePool *pool) {
@@ -132,6 +145,55 @@ static int record_get_pool(const StateFile *s, HugepagePool *ret) {
             (p.page_size != 2ULL << 20 && p.page_size != 1ULL << 30))
                 return -EBADMSG;
         *ret = p;
+        return 0;
+}
+
+/* Under the lock nobody is adding pages, so a record still "adding" is the leftover of a helper that was killed
+ * while the kernel allocated; its ADDED is only what it asked for. What it really got is what the pool shows beyond
+ * its BEFORE now, before anyone else changes the pool: record that, so neither this computation nor that guest's
+ * later release mistakes pages added after it (another guest's, the admin's) for the dead helper's. */
+static int settle_record(const char *path, StateFile *s) {
+        HugepagePool pool;
+        uint64_t added, before, nr;
+        if (streq_ptr(state_file_get(s, "STATE"), "reserved"))
+                return 0;
+        if (record_get_pool(s, &pool) < 0 || state_file_get_u64(s, "ADDED", &added) < 0 ||
+            state_file_get_u64(s, "BEFORE", &before) < 0)
+                return 0; /* malformed: its own release refuses it with a message */
+        int r = pool_read(&pool, "nr_hugepages", &nr);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read nr_hugepages to settle %s: %m", path);
+        uint64_t got = nr > before ? nr - before : 0;
+        if (got > added)
+                got = added;
+        state_file_setf(s, "ADDED", "%" PRIu64, got);
+        state_file_set(s, "STATE", "reserved");
+        r = state_file_save(path, s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to settle %s: %m", path);
+        log_notice("Settled %s, left by a helper killed while reserving: it had added %" PRIu64 " of the %" PRIu64
+                   " pages it asked for.",
+                   path, got, added);
+        return 0;
+}
+
+static int settle_stale_records(void) {
+        _cleanup_free_ char *dir = state_file_dir(RECORD_KIND);
+        _cleanup_closedir_ DIR *d = root_opendir(dir);
+        if (!d)
+                return 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_state_file_free_ StateFile *s = NULL;
+                if (state_file_load(path, &s) < 0)
+                        continue;
+                int r = settle_record(path, s);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -305,9 +367,6 @@ static int release_locked(const char *name) {
                     (r = pool_read(&pool, "free_hugepages", &free_pages)) < 0)
                         return log_error_errno(r, "Failed to read %s: %m", dir);
 
-                /* Killed while the kernel was still allocating: only what is there beyond BEFORE can be ours. */
-                if (!streq_ptr(state_file_get(s, "STATE"), "reserved") && added > (nr > before ? nr - before : 0))
-                        added = nr > before ? nr - before : 0;
                 uint64_t in_use = nr - (free_pages < nr ? free_pages : nr);
                 uint64_t target = nr > added ? nr - added : 0;
                 if (target < in_use) {
@@ -347,6 +406,9 @@ int hugepages_reserve(const Guest *g, const HugepageOptions *opts) {
         _cleanup_close_ int lock = take_lock();
         if (lock < 0)
                 return lock;
+        r = settle_stale_records();
+        if (r < 0)
+                return r;
         const HugepageOptions defaults = HUGEPAGE_OPTIONS_DEFAULT;
         if (!opts)
                 opts = &defaults;
@@ -367,5 +429,8 @@ int hugepages_release(const char *name) {
         _cleanup_close_ int lock = take_lock();
         if (lock < 0)
                 return lock;
+        int r = settle_stale_records();
+        if (r < 0)
+                return r;
         return release_locked(name);
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <dirent.h>
-#include <endian.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 
+#include "host/acl.h"
 #include "host/input-access.h"
 #include "host/input-discovery.h"
 #include "basic/log.h"
@@ -17,140 +17,55 @@
 #include "host/user-lookup.h"
 
 #define RECORD_KIND "input"
-#define XATTR_ACL "system.posix_acl_access"
+/* What vxm gives the guest's user on each node: read and write (QEMU's input-linux opens the device O_RDWR). */
+#define GRANT_PERM 6
 
-/* The kernel's xattr format (include/uapi/linux/posix_acl_xattr.h): a version header, then entries sorted by tag and
- * id, little endian. */
-#define ACL_XATTR_VERSION 2
-enum {
-        ACL_USER_OBJ = 0x01,
-        ACL_USER = 0x02,
-        ACL_GROUP_OBJ = 0x04,
-        ACL_GROUP = 0x08,
-        ACL_MASK = 0x10,
-        ACL_OTHER = 0x20
-};
-#define ACL_UNDEFINED_ID ((uint32_t) -1)
+static void perm_string(int perm, char buf[static 16]) {
+        if (perm < 0)
+                snprintf(buf, 16, "none");
+        else
+                snprintf(buf, 16, "%d", perm);
+}
 
-typedef struct AclEntry {
-        uint16_t tag, perm;
-        uint32_t id;
-} AclEntry;
-
-typedef struct Acl {
-        AclEntry e[64];
-        size_t n;
-} Acl;
-
-/* Reads the ACL, or the three entries the mode implies when the file has none. */
-static int acl_read(const char *path, Acl *acl) {
-        _cleanup_free_ char *full = root_path(path);
-        uint8_t buf[4 + 64 * 8];
-        ssize_t n = getxattr(full, XATTR_ACL, buf, sizeof buf);
-        acl->n = 0;
-        if (n < 0) {
-                if (errno != ENODATA && errno != EOPNOTSUPP)
-                        return -errno;
-                struct stat st;
-                if (stat(full, &st) < 0)
-                        return -errno;
-                acl->e[0] = (AclEntry){ ACL_USER_OBJ, (st.st_mode >> 6) & 7, ACL_UNDEFINED_ID };
-                acl->e[1] = (AclEntry){ ACL_GROUP_OBJ, (st.st_mode >> 3) & 7, ACL_UNDEFINED_ID };
-                acl->e[2] = (AclEntry){ ACL_OTHER, st.st_mode & 7, ACL_UNDEFINED_ID };
-                acl->n = 3;
-                return 0;
-        }
-        uint32_t version;
-        if (n < 4 || (n - 4) % 8 != 0)
+static int perm_parse(const char *s) {
+        if (!s)
                 return -EBADMSG;
-        memcpy(&version, buf, 4);
-        if (le32toh(version) != ACL_XATTR_VERSION)
+        if (strcmp(s, "none") == 0)
+                return -1;
+        if (strlen(s) != 1 || s[0] < '0' || s[0] > '7')
                 return -EBADMSG;
-        for (size_t off = 4; off < (size_t) n; off += 8) {
-                uint16_t tag, perm;
-                uint32_t id;
-                memcpy(&tag, buf + off, 2);
-                memcpy(&perm, buf + off + 2, 2);
-                memcpy(&id, buf + off + 4, 4);
-                acl->e[acl->n++] = (AclEntry){ le16toh(tag), le16toh(perm), le32toh(id) };
-        }
-        return 0;
+        return s[0] - '0';
 }
 
-static int entry_cmp(const void *a, const void *b) {
-        const AclEntry *x = a, *y = b;
-        if (x->tag != y->tag)
-                return x->tag < y->tag ? -1 : 1;
-        return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Recomputes the mask (union of the group class) and writes the ACL. Without named entries only the three base entries
- * are written: the kernel then folds them into the mode and drops the xattr, which is exactly "no ACL". */
-static int acl_write(const char *path, Acl *acl) {
-        Acl out = { .n = 0 };
-        uint16_t mask = 0;
-        bool named = false;
-        for (size_t i = 0; i < acl->n; i++) {
-                if (acl->e[i].tag == ACL_MASK)
-                        continue;
-                if (acl->e[i].tag == ACL_USER || acl->e[i].tag == ACL_GROUP)
-                        named = true;
-                if (acl->e[i].tag & (ACL_USER | ACL_GROUP | ACL_GROUP_OBJ))
-                        mask |= acl->e[i].perm;
-                out.e[out.n++] = acl->e[i];
-        }
-        if (named)
-                out.e[out.n++] = (AclEntry){ ACL_MASK, mask, ACL_UNDEFINED_ID };
-        qsort(out.e, out.n, sizeof(AclEntry), entry_cmp);
-
-        uint8_t buf[4 + 64 * 8];
-        uint32_t version = htole32(ACL_XATTR_VERSION);
-        memcpy(buf, &version, 4);
-        for (size_t i = 0; i < out.n; i++) {
-                uint16_t tag = htole16(out.e[i].tag), perm = htole16(out.e[i].perm);
-                uint32_t id = htole32(out.e[i].id);
-                memcpy(buf + 4 + i * 8, &tag, 2);
-                memcpy(buf + 4 + i * 8 + 2, &perm, 2);
-                memcpy(buf + 4 + i * 8 + 4, &id, 4);
-        }
-        _cleanup_free_ char *full = root_path(path);
-        if (setxattr(full, XATTR_ACL, buf, 4 + out.n * 8, 0) < 0)
-                return -errno;
-        return 0;
-}
-
-int acl_get_user_perm(const char *path, uid_t uid) {
+/* Puts one node back: the guest user's entry only if it is still the one vxm wrote (logind may have given the seat
+ * user, who can be the guest's user, an entry of its own meanwhile: that one is not ours to take), and the mask
+ * only if it is still the one vxm set (never recomputed: a narrow mask stays narrow). */
+static int revoke_node(const char *node, uid_t uid, int before, int mask_before, int mask_set) {
         Acl acl;
-        int r = acl_read(path, &acl);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < acl.n; i++)
-                if (acl.e[i].tag == ACL_USER && acl.e[i].id == (uint32_t) uid)
-                        return acl.e[i].perm;
-        return -ENODATA;
-}
+        _cleanup_close_ int fd = acl_open_read(node, &acl);
+        if (fd < 0)
+                return fd;
 
-int acl_set_user_perm(const char *path, uid_t uid, int perm) {
-        Acl acl;
-        int r = acl_read(path, &acl);
-        if (r < 0)
-                return r;
-        size_t i;
-        for (i = 0; i < acl.n; i++)
-                if (acl.e[i].tag == ACL_USER && acl.e[i].id == (uint32_t) uid)
-                        break;
-        if (perm < 0) {
-                if (i == acl.n)
-                        return 0;
-                acl.e[i] = acl.e[--acl.n];
-        } else if (i < acl.n)
-                acl.e[i].perm = (uint16_t) perm;
-        else {
-                if (acl.n >= ELEMENTSOF(acl.e) - 1)
-                        return -E2BIG;
-                acl.e[acl.n++] = (AclEntry){ ACL_USER, (uint16_t) perm, (uint32_t) uid };
+        AclEntry *e = acl_find(&acl, ACL_TAG_USER, (uint32_t) uid);
+        if (!e || e->perm != GRANT_PERM) {
+                char now[16];
+                perm_string(e ? e->perm : -1, now);
+                log_notice("%s: the entry of uid %u was changed by someone else while the guest ran (now %s), "
+                           "leaving it as it is.",
+                           node, (unsigned) uid, now);
+        } else if (before < 0)
+                acl_drop(&acl, ACL_TAG_USER, (uint32_t) uid);
+        else
+                e->perm = (uint16_t) before;
+
+        AclEntry *mask = acl_find(&acl, ACL_TAG_MASK, 0);
+        if (mask && (mask_set < 0 || mask->perm == mask_set)) {
+                if (mask_before >= 0)
+                        mask->perm = (uint16_t) mask_before;
+                else if (!acl_has_named(&acl))
+                        acl_drop(&acl, ACL_TAG_MASK, 0);
         }
-        return acl_write(path, &acl);
+        return acl_write_fd(fd, &acl);
 }
 
 static int revoke_record(const char *rec, StateFile *s) {
@@ -160,16 +75,20 @@ static int revoke_record(const char *rec, StateFile *s) {
 
         int ret = 0;
         for (uint64_t i = 0; i < count; i++) {
-                char key[32];
-                snprintf(key, sizeof key, "NODE%" PRIu64, i);
-                const char *node = state_file_get(s, key);
-                snprintf(key, sizeof key, "BEFORE%" PRIu64, i);
-                const char *before = state_file_get(s, key);
-                if (!node || !before || node[0] != '/')
+                char kn[32], kb[32], kmb[32], kms[32];
+                snprintf(kn, sizeof kn, "NODE%" PRIu64, i);
+                snprintf(kb, sizeof kb, "BEFORE%" PRIu64, i);
+                snprintf(kmb, sizeof kmb, "MASK_BEFORE%" PRIu64, i);
+                snprintf(kms, sizeof kms, "MASK_SET%" PRIu64, i);
+                const char *node = state_file_get(s, kn);
+                int before = perm_parse(state_file_get(s, kb));
+                /* records of vxm before the masks were kept have neither: the mask is then left as it is */
+                const char *mb = state_file_get(s, kmb), *ms = state_file_get(s, kms);
+                int mask_before = mb ? perm_parse(mb) : -1, mask_set = ms ? perm_parse(ms) : -1;
+                if (!node || node[0] != '/' || before < -1 || mask_before < -1 || mask_set < -1)
                         return log_error_errno(EBADMSG, "%s is malformed (entry %" PRIu64 "); not touching any device.",
                                                rec, i);
-                int perm = strcmp(before, "none") == 0 ? -1 : atoi(before);
-                int r = acl_set_user_perm(node, (uid_t) uid, perm);
+                int r = revoke_node(node, (uid_t) uid, before, mask_before, mask_set);
                 if (r == -ENOENT) {
                         log_info("%s is gone (unplugged), nothing to revoke on it.", node);
                         continue;
@@ -178,10 +97,41 @@ static int revoke_record(const char *rec, StateFile *s) {
                         ret = log_error_errno(r, "Failed to restore the ACL of %s: %m", node);
                         continue;
                 }
-                log_info("Revoked access to %s for uid %" PRIu64 "%s.", node, uid,
-                         perm < 0 ? "" : " (restored the entry it had before)");
+                log_info("Revoked access to %s for uid %" PRIu64 ".", node, uid);
         }
         return ret;
+}
+
+/* What the user's entry and the mask are now, and the mask that lets GRANT_PERM through while widening it no more
+ * than that (a mask is the union of the group class only when there was none). */
+static int plan_node(const char *node, uid_t uid, int *ret_before, int *ret_mask_before, int *ret_mask_set) {
+        Acl acl;
+        _cleanup_close_ int fd = acl_open_read(node, &acl);
+        if (fd < 0)
+                return fd;
+        AclEntry *e = acl_find(&acl, ACL_TAG_USER, (uint32_t) uid), *mask = acl_find(&acl, ACL_TAG_MASK, 0);
+        *ret_before = e ? e->perm : -1;
+        *ret_mask_before = mask ? mask->perm : -1;
+        if (mask)
+                *ret_mask_set = mask->perm | GRANT_PERM;
+        else {
+                int r = acl_put(&acl, ACL_TAG_USER, (uint32_t) uid, GRANT_PERM);
+                if (r < 0)
+                        return r;
+                *ret_mask_set = acl_group_class(&acl);
+        }
+        return 0;
+}
+
+static int grant_node(const char *node, uid_t uid, int mask_set) {
+        Acl acl;
+        _cleanup_close_ int fd = acl_open_read(node, &acl);
+        if (fd < 0)
+                return fd;
+        int r = acl_put(&acl, ACL_TAG_USER, (uint32_t) uid, GRANT_PERM);
+        if (r >= 0)
+                r = acl_put(&acl, ACL_TAG_MASK, ACL_NO_ID, (uint16_t) mask_set);
+        return r < 0 ? r : acl_write_fd(fd, &acl);
 }
 
 /* The other guest whose record lists node, or NULL. Two guests cannot share an evdev device (QEMU grabs it), and with
@@ -231,23 +181,24 @@ int input_access_grant(const Guest *g) {
                 }
         }
 
-        GuestIdentity id;
-        r = guest_identity(g->user, &id);
+        uid_t uid;
+        r = user_lookup_uid(g->user, "[Guest] User=", &uid);
         if (r < 0) {
                 input_devices_done(&l);
                 return r;
         }
-        guest_identity_done(&id);
 
         /* Record everything first, then change. */
         _cleanup_state_file_free_ StateFile *s = state_file_new();
-        state_file_setf(s, "UID", "%u", (unsigned) id.uid);
+        state_file_setf(s, "UID", "%u", (unsigned) uid);
         state_file_setf(s, "NODES", "%zu", l.n);
+        int *mask_set = xmalloc(l.n * sizeof(int));
         for (size_t i = 0; i < l.n; i++) {
-                char key[32];
-                int perm = acl_get_user_perm(l.devices[i].node, id.uid);
-                if (perm < 0 && perm != -ENODATA) {
-                        r = log_error_errno(perm, "Failed to read the ACL of %s: %m", l.devices[i].node);
+                char key[32], v[16];
+                int before, mask_before;
+                r = plan_node(l.devices[i].node, uid, &before, &mask_before, &mask_set[i]);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to read the ACL of %s: %m", l.devices[i].node);
                         goto finish;
                 }
                 snprintf(key, sizeof key, "NODE%zu", i);
@@ -257,10 +208,13 @@ int input_access_grant(const Guest *g) {
                 snprintf(key, sizeof key, "KEYBOARD%zu", i);
                 state_file_set(s, key, l.devices[i].keyboard ? "1" : "0");
                 snprintf(key, sizeof key, "BEFORE%zu", i);
-                if (perm < 0)
-                        state_file_set(s, key, "none");
-                else
-                        state_file_setf(s, key, "%d", perm);
+                perm_string(before, v);
+                state_file_set(s, key, v);
+                snprintf(key, sizeof key, "MASK_BEFORE%zu", i);
+                perm_string(mask_before, v);
+                state_file_set(s, key, v);
+                snprintf(key, sizeof key, "MASK_SET%zu", i);
+                state_file_setf(s, key, "%d", mask_set[i]);
         }
         r = state_file_save(rec, s);
         if (r < 0) {
@@ -269,7 +223,7 @@ int input_access_grant(const Guest *g) {
         }
 
         for (size_t i = 0; i < l.n; i++) {
-                r = acl_set_user_perm(l.devices[i].node, id.uid, 6);
+                r = grant_node(l.devices[i].node, uid, mask_set[i]);
                 if (r < 0) {
                         log_error_errno(r, "Failed to give user %s access to %s: %m%s", g->user, l.devices[i].node,
                                         r == -EOPNOTSUPP ? " (the file system has no POSIX ACLs)" : "");
@@ -282,6 +236,7 @@ int input_access_grant(const Guest *g) {
         }
         r = 0;
 finish:
+        free(mask_set);
         input_devices_done(&l);
         return r;
 }

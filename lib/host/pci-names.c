@@ -22,7 +22,7 @@ static void PCI_PRINTF(1, 2) pci_msg_warning(char *msg, ...) {
 }
 
 /* libpci insists that its error handler does not return; it only calls it for allocation failures here. */
-static _Noreturn void PCI_PRINTF(1, 2) pci_msg_error(char *msg, ...) {
+static void PCI_PRINTF(1, 2) __attribute__((noreturn)) pci_msg_error(char *msg, ...) {
         char buf[512];
         va_list ap;
         va_start(ap, msg);

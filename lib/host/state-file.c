@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <dirent.h>
@@ -8,16 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/strv.h"
 #include "host/state-file.h"
 
-/* Records live in a directory no guest can be named after (guest names never start with '.'), so a guest's own
- * runtime directory, /run/vxm/NAME, can never be one of them. */
+/* Records live in a directory no guest can be named after (guest names never start with '.'), and guests' own
+ * runtime directories are elsewhere (/run/vxm/guests/NAME), so a guest's user can never own one of them. */
 char *state_file_dir(const char *kind) {
         return xasprintf("/run/vxm/.state/%s", kind);
 }
@@ -221,18 +218,24 @@ char *state_file_find_other(const char *kind, const char *self, StateFileMatch m
         return NULL;
 }
 
-int state_file_lock(const char *name) {
-        int r = root_mkdir_p("/run/vxm/.state", 0755);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create /run/vxm/.state: %m");
-        _cleanup_free_ char *path = xasprintf("/run/vxm/.state/%s.lock", name);
-        int fd = root_open(path, O_RDWR | O_CREAT | O_NOCTTY | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return log_error_errno(fd, "Failed to open %s: %m", path);
-        if (flock(fd, LOCK_EX) < 0) {
-                r = -errno;
-                close(fd);
-                return log_error_errno(r, "Failed to lock %s: %m", path);
+char **state_file_find_all(const char *kind, StateFileMatch match, const void *userdata) {
+        _cleanup_free_ char *dir = state_file_dir(kind);
+        _cleanup_closedir_ DIR *d = root_opendir(dir);
+        char **found = NULL;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_state_file_free_ StateFile *s = NULL;
+                if (state_file_load(p, &s) == 0 && match(s, userdata))
+                        strv_push(&found, de->d_name);
         }
-        return fd;
+        strv_sort(found);
+        return found;
+}
+
+bool state_file_owned_by(const StateFile *s, const void *owner) {
+        const char *o = state_file_get(s, "OWNER");
+        return o && strcmp(o, owner) == 0;
 }

@@ -57,12 +57,12 @@ unsigned state_file_line(const StateFile *s, const char *key);
 int state_file_get_u64(const StateFile *s, const char *key, uint64_t *ret);
 int state_file_get_int(const StateFile *s, const char *key, int *ret);
 
-/* Takes /run/vxm/.state/NAME.lock (flock, exclusive, waiting), for a read-decide-write sequence over records that
- * several instances share. Returns the fd (the lock goes with it, also when the process is killed) or -errno, logged.
- */
-int state_file_lock(const char *name);
-
 /* The first other instance of KIND (not self) whose record matches, e.g. another guest that already holds a device;
  * NULL when none. Returns the instance name (malloc'd). */
 typedef bool (*StateFileMatch)(const StateFile *s, const void *userdata);
 char *state_file_find_other(const char *kind, const char *self, StateFileMatch match, const void *userdata);
+
+/* Every instance of KIND whose record matches (e.g. all records a guest owns), sorted by name; NULL when none. */
+char **state_file_find_all(const char *kind, StateFileMatch match, const void *userdata);
+/* A StateFileMatch: the record's OWNER= is the guest named by owner (a const char *). */
+bool state_file_owned_by(const StateFile *s, const void *owner);

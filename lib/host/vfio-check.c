@@ -59,3 +59,10 @@ int vfio_group_offenders(const PciDevice *d, const PciAddress *allowed, size_t n
         *ret = out;
         return 0;
 }
+
+int vfio_guest_group_offenders(const PciDevice *d, const Guest *g, PciDevice ***ret) {
+        _cleanup_free_ PciAddress *allowed = xmalloc((g->n_devices + 1) * sizeof *allowed);
+        for (size_t i = 0; i < g->n_devices; i++)
+                allowed[i] = g->devices[i].address;
+        return vfio_group_offenders(d, allowed, g->n_devices, ret);
+}

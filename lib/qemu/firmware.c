@@ -21,6 +21,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/safe-open.h"
 #include "basic/strv.h"
 
 const char *const firmware_descriptor_dirs[] = { "/usr/share/qemu/firmware", "/etc/qemu/firmware", NULL };
@@ -229,14 +230,20 @@ static int firmware_from_config(const Guest *g, Firmware **ret) {
         const char *paths[] = { g->firmware_code, g->firmware_vars };
         ImageFormat *formats[] = { &fw->code_format, &fw->vars_format };
         for (size_t i = 0; i < 2; i++) {
-                const char *name = NULL;
-                int r = image_format_probe(paths[i], formats[i], &name);
+                const char *key = i == 0 ? "Code" : "Vars", *name = NULL;
+                const ConfigSource *src = guest_key_source(g, "Firmware", key);
+                _cleanup_free_ char *where = src ? xasprintf("%s:%u", src->file, src->line) : xstrdup(g->path);
+                _cleanup_free_ char *reason = NULL;
+                /* The images may be in the guest's own directory: no link of its user followed, no FIFO waited on. */
+                _cleanup_close_ int fd = root_open_safe(paths[i], 0, &reason);
+                int r = fd < 0 ? fd : image_format_probe_fd(fd, formats[i], &name);
+                if (reason)
+                        return log_error_errno(r, "%s: [Firmware] %s=%s: %s", where, key, paths[i], reason);
                 if (r == -EMEDIUMTYPE)
-                        return log_error_errno(r, "%s: [Firmware] %s=%s: a %s image, expected raw or qcow2", g->path,
-                                               i == 0 ? "Code" : "Vars", paths[i], name);
+                        return log_error_errno(r, "%s: [Firmware] %s=%s: a %s image, expected raw or qcow2", where, key,
+                                               paths[i], name);
                 if (r < 0)
-                        return log_error_errno(r, "%s: [Firmware] %s=%s: %m", g->path, i == 0 ? "Code" : "Vars",
-                                               paths[i]);
+                        return log_error_errno(r, "%s: [Firmware] %s=%s: %m", where, key, paths[i]);
         }
         fw->code = xstrdup(g->firmware_code);
         fw->vars_template = xstrdup(g->firmware_vars);

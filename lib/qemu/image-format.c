@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "qemu/image-format.h"
 #include "basic/macro.h"
-#include "basic/root-path.h"
 
 const char *image_format_to_string(ImageFormat f) {
         return f == IMAGE_FORMAT_QCOW2 ? "qcow2" : "raw";
@@ -38,11 +36,7 @@ static const struct {
         { "qcow", 0, "QFI\xfb\0\0\0\x01", 8 },
 };
 
-int image_format_probe(const char *path, ImageFormat *ret, const char **ret_name) {
-        _cleanup_close_ int fd = root_open(path, O_RDONLY | O_NOCTTY, 0);
-        if (fd < 0)
-                return fd;
-
+int image_format_probe_fd(int fd, ImageFormat *ret, const char **ret_name) {
         unsigned char buf[512] = {};
         ssize_t n = pread(fd, buf, sizeof buf, 0);
         if (n < 0)

@@ -12,6 +12,7 @@ const char *image_format_to_string(ImageFormat f);
 /* "raw" or "qcow2" (QEMU's block driver names); -EINVAL otherwise. */
 int image_format_from_string(const char *s, ImageFormat *ret);
 
-/* Reads the first bytes of path (through VXM_ROOT). Returns 0 and *ret; -EMEDIUMTYPE for a format QEMU knows but
- * vxm does not pass on (vmdk, vdi, vhdx, vpc, qed), with *ret_name set to it; or -errno from open/read. */
-int image_format_probe(const char *path, ImageFormat *ret, const char **ret_name);
+/* Reads the first bytes of an image opened by the caller (with root_open_safe(): images often live in a directory
+ * that the guest's user owns). Returns 0 and *ret; -EMEDIUMTYPE for a format QEMU knows but vxm does not pass on
+ * (vmdk, vdi, vhdx, vpc, qed), with *ret_name set to it; or -errno from read. */
+int image_format_probe_fd(int fd, ImageFormat *ret, const char **ret_name);

@@ -393,13 +393,21 @@ static int part_sandbox(QemuArgv *a, const QemuPlan *p) {
 
 /* The order of the command line. Features add their part here (see qemu-argv.h). */
 static const QemuArgvPart parts[] = {
-        part_platform,    part_cpu,
-        part_memory,      part_firmware,
-        part_passthrough, qemu_argv_looking_glass, /* issue 6 */
-        part_disks,       part_network,
+        part_platform,
+        part_cpu,
+        part_memory,
+        part_firmware,
+        qemu_argv_mmio_window, /* issue 14 */
+        part_passthrough,
+        qemu_argv_shared,        /* issue 11 */
+        qemu_argv_looking_glass, /* issue 6 */
+        part_disks,
+        part_network,
         qemu_argv_input, /* issue 6 */
-        part_tpm,         part_control,
-        part_sandbox,     qemu_argv_placement, /* issue 12 */
+        part_tpm,
+        part_control,
+        part_sandbox,
+        qemu_argv_placement, /* issue 12 */
 };
 
 int qemu_argv_build(const QemuPlan *p, char ***ret) {

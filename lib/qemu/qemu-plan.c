@@ -7,6 +7,8 @@
 #include "config/guest-paths.h"
 #include "basic/log.h"
 #include "basic/macro.h"
+#include "basic/safe-open.h"
+#include "qemu/mmio-window.h"
 #include "qemu/qemu-argv.h"
 #include "qemu/rom-file.h"
 
@@ -16,9 +18,9 @@ static int check_devices(const Guest *g) {
                 const GuestDevice *d = &g->devices[i];
                 if (!d->rom_file)
                         continue;
-                const char *reason = NULL;
+                _cleanup_free_ char *reason = NULL;
                 int k = rom_file_validate(d->rom_file, &reason);
-                if (k == -EBADMSG)
+                if (reason)
                         r = log_error_errno(k, "%s:%u: Device=: romfile=%s: %s", d->source.file, d->source.line,
                                             d->rom_file, reason);
                 else if (k < 0)
@@ -34,8 +36,13 @@ static int probe_disks(const Guest *g, ImageFormat **ret) {
         for (size_t i = 0; i < g->n_disks; i++) {
                 const GuestDisk *d = &g->disks[i];
                 const char *name = NULL;
-                int k = image_format_probe(d->path, &formats[i], &name);
-                if (k == -EMEDIUMTYPE)
+                _cleanup_free_ char *reason = NULL;
+                /* Root runs this too (vxm show), and disks usually live in the guest's own directory. */
+                _cleanup_close_ int fd = root_open_safe(d->path, SAFE_OPEN_BLOCK_DEVICE, &reason);
+                int k = fd < 0 ? fd : image_format_probe_fd(fd, &formats[i], &name);
+                if (reason)
+                        r = log_error_errno(k, "%s:%u: Disk=%s: %s", d->source.file, d->source.line, d->path, reason);
+                else if (k == -EMEDIUMTYPE)
                         r = log_error_errno(k,
                                             "%s:%u: Disk=%s: a %s image; vxm passes raw and qcow2 only (convert it "
                                             "with qemu-img convert -O qcow2)",
@@ -67,11 +74,16 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
                 r = k;
         if (placement_for_guest(g, &p.placement) < 0)
                 r = -EINVAL;
+        if (qemu_plan_shared(g, &p) < 0)
+                r = -EINVAL;
         if (r < 0) {
                 qemu_plan_done(&p);
                 return r;
         }
         p.vars = guest_vars_path(g->name, p.firmware->vars_template);
+        MmioWindow w;
+        mmio_window_plan_with(g, p.vfs, g->n_vfs, &w); /* a VF's BARs count like a Device='s */
+        p.ovmf_mmio64_mb = w.ovmf_mb;
         *ret = p;
         return 0;
 }
@@ -81,5 +93,6 @@ void qemu_plan_done(QemuPlan *p) {
         free(p->vars);
         free(p->disk_formats);
         placement_done(&p->placement);
+        qemu_plan_shared_done(p);
         *p = (QemuPlan){};
 }

@@ -1,29 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/macro.h"
 #include "qemu/rom-file.h"
-#include "basic/root-path.h"
+#include "basic/safe-open.h"
 
 /* Option ROMs are at most 16 MiB (the expansion ROM BAR of real GPUs is far smaller). */
 #define ROM_SIZE_MAX (16U << 20)
 
-int rom_file_validate(const char *path, const char **reason) {
-        _cleanup_close_ int fd = root_open(path, O_RDONLY | O_NOCTTY, 0);
-        if (fd < 0)
-                return fd;
-
+static int rom_check(int fd, const char **reason) {
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode)) {
-                *reason = "not a regular file";
-                return -EBADMSG;
-        }
         if (st.st_size > ROM_SIZE_MAX) {
                 *reason = "larger than 16 MiB, not an option ROM";
                 return -EBADMSG;
@@ -51,4 +42,15 @@ int rom_file_validate(const char *path, const char **reason) {
                 return -EBADMSG;
         }
         return 0;
+}
+
+int rom_file_validate(const char *path, char **ret_reason) {
+        _cleanup_close_ int fd = root_open_safe(path, 0, ret_reason);
+        if (fd < 0)
+                return fd;
+        const char *reason = NULL;
+        int r = rom_check(fd, &reason);
+        if (reason)
+                *ret_reason = xstrdup(reason);
+        return r;
 }

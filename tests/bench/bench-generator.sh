@@ -11,6 +11,8 @@
 # the comparison includes the same kind of I/O. It exits non-zero only if a generator fails or produces the wrong
 # number of units, i.e. if the numbers would be meaningless.
 set -u
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 
 vxm=${1:?usage: bench-generator.sh VXM_GENERATOR [FSTAB_GENERATOR] [N] [RUNS]}
 fstab_gen=${2:-}

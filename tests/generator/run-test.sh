@@ -15,6 +15,11 @@
 #                  Absent = stderr must be empty (an unexpected warning fails the case).
 #   expected.rc    the exit status (default 0).
 #   README         optional: one line saying what the case checks.
+#   prepare        optional, executable: run in the copy of root/ before the generator, for what git cannot store
+#                  (FIFOs, owners other than root, group-writable modes). Exit 77 skips the case (e.g. not root).
+#
+# The generator reads a copy of root/ that is root's alone (go-w; owned by whoever runs the test, which under
+# $VXM_ROOT counts as root): vxm refuses configuration that others can change, whatever the checkout's umask.
 #
 # Adding a case = adding a folder (then `meson setup --reconfigure BUILD` so meson registers it: one test per
 # folder, suite 'generator', named after the folder). Write root/, then let the generator produce the first
@@ -39,11 +44,21 @@ tmp=$(mktemp -d --tmpdir "vxm-generator-test.XXXXXXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/normal" "$tmp/early" "$tmp/late"
 
-# A clean, fixed environment: no inherited log level, not "under systemd".
+cp -R "$case_dir/root" "$tmp/root" && chmod -R go-w "$tmp/root" || exit 1
+if [[ -x "$case_dir/prepare" ]]; then
+    (cd "$tmp/root" && "$case_dir/prepare")
+    prc=$?
+    [[ $prc -eq 77 ]] && { echo "$name: skipped by prepare"; exit 77; }
+    [[ $prc -eq 0 ]] || { echo "$name: prepare failed (status $prc)"; exit 1; }
+fi
+
+# A clean, fixed environment: no inherited log level, not "under systemd". A generator that blocks (e.g. on a FIFO)
+# fails the case instead of hanging it.
 env -u SYSTEMD_SCOPE -u JOURNAL_STREAM -u INVOCATION_ID \
-    VXM_ROOT="$case_dir/root" SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
-    "$generator" "$tmp/normal" "$tmp/early" "$tmp/late" 2>"$tmp/log" </dev/null
+    VXM_ROOT="$tmp/root" SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
+    timeout 10 "$generator" "$tmp/normal" "$tmp/early" "$tmp/late" 2>"$tmp/log" </dev/null
 rc=$?
+[[ $rc -eq 124 ]] && echo "$name: the generator did not finish within 10 s"
 
 # One line per entry: type, path, and for symlinks the target with the unit dir abstracted.
 describe_tree() {

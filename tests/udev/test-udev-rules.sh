@@ -12,9 +12,8 @@
 #
 # Isolation: everything runs in a private mount namespace with tmpfs over /run (udevadm test writes the udev
 # database), /dev (it creates /dev/char links and applies node permissions) and the rules directories (only our rules
-# are read), the umockdev testbed bind-mounted over /sys (so the IMPORT{program} helper, which udev starts with a
-# clean environment and thus without umockdev's preload, sees the same devices), and a copy of /etc/group that has
-# a vxm group. Nothing reaches the host.
+# are read), and the umockdev testbed bind-mounted over /sys (so the IMPORT{program} helper, which udev starts with a
+# clean environment and thus without umockdev's preload, sees the same devices). Nothing reaches the host.
 #
 # The mocked devices:
 #   0000:00:02.0  display (VGA), boot_vga=1       the host's console GPU: tagged, VXM_BOOT_VGA=1
@@ -25,7 +24,10 @@
 #   0000:05:00.0  USB controller                  untouched
 #   0000:05:00.1  audio, function 0 is USB        untouched (not a GPU's slot)
 #   0000:06:00.0  Ethernet                        untouched
-#   vfio/12, kvmfr0                               group vxm, mode 0660
+#   0000:07:00.0  NVMe, an SR-IOV PF               untouched
+#   0000:07:00.1  NVMe, its VF (physfn link)       tagged, VXM_VF=1 (a guest may list it with Device=)
+#   vfio/12, kvmfr0                               root:root 0600 on add (whatever they were), left alone on change
+#                                                 (a guest's ACL entry survives udevadm trigger)
 set -euo pipefail
 
 if [[ $# -ne 7 ]]; then
@@ -61,12 +63,6 @@ for dir in /etc/udev/rules.d /usr/lib/udev/rules.d /lib/udev/rules.d; do
 done
 sed "s|$installed_classify|$classify|g" "$rules" > /usr/lib/udev/rules.d/70-vxm.rules
 
-# A vxm group, so GROUP="vxm" resolves. The gid is arbitrary but must not collide.
-cp /etc/group "$work/group"
-grep -q '^vxm:' "$work/group" || echo "vxm:x:64990:" >> "$work/group"
-mount --bind "$work/group" /etc/group
-vxm_gid=$(getent group vxm | cut -d: -f3)
-
 # A private /dev with just the nodes udevadm and the helper use, plus real character nodes for the two devices
 # whose permissions the rules set (udev only touches a node whose device number matches).
 mkdir "$work/olddev"
@@ -78,7 +74,9 @@ for node in null zero full random urandom; do
 done
 mkdir /dev/vfio
 nodes=yes
-mknod -m 0600 /dev/vfio/12 c 243 0 && mknod -m 0600 /dev/kvmfr0 c 242 0 || nodes=no # no CAP_MKNOD: skip those
+# Made wide open and of another group, so that the rules visibly take them back.
+mknod -m 0666 /dev/vfio/12 c 243 0 && mknod -m 0666 /dev/kvmfr0 c 242 0 || nodes=no # no CAP_MKNOD: skip those
+[[ $nodes == no ]] || chgrp 100 /dev/vfio/12 /dev/kvmfr0
 
 n=0 failed=0
 ok() {
@@ -153,12 +151,33 @@ declare -A devpath=(
         [0000:05:00.0]=$pci/0000:00:1d.0/0000:05:00.0
         [0000:05:00.1]=$pci/0000:00:1d.0/0000:05:00.1
         [0000:06:00.0]=$pci/0000:00:1e.0/0000:06:00.0
+        [0000:07:00.0]=$pci/0000:00:1b.0/0000:07:00.0
+        [0000:07:00.1]=$pci/0000:00:1b.0/0000:07:00.1
         [12]=/devices/virtual/vfio/12
         [kvmfr0]=/devices/virtual/kvmfr/kvmfr0
 )
 for dev in "${!devpath[@]}"; do
         run_udev add "${devpath[$dev]}"
 done
+node_is() { # node_is PATH MODE UID GID
+        local got
+        got=$(stat -c '%a %u %g' "$1")
+        [[ $got == "$2 $3 $4" ]] || {
+                echo "#   $1: mode/uid/gid $got, expected $2 $3 $4"
+                return 1
+        }
+}
+acl_lent=no
+if [[ $nodes == yes ]]; then
+        check "/dev/vfio/12 is root:root 0600 after add" node_is /dev/vfio/12 600 0 0
+        check "/dev/kvmfr0 is root:root 0600 after add" node_is /dev/kvmfr0 600 0 0
+        # A guest borrows the nodes (an ACL entry, as vxm does); then some event (udevadm trigger) comes.
+        if command -v setfacl >/dev/null && setfacl -m u:65534:rw /dev/vfio/12 /dev/kvmfr0 2>/dev/null; then
+                acl_lent=yes
+                run_udev change "${devpath[12]}"
+                run_udev change "${devpath[kvmfr0]}"
+        fi
+fi
 # vxm-vfio's driver switch makes unbind/bind events; a device that lost its tag there would stop vxm-vfio@.
 for action in bind unbind change; do
         run_udev "$action" "${devpath[0000:03:00.0]}"
@@ -181,7 +200,9 @@ for companion in 0000:03:00.1 0000:03:00.2; do
         check "$companion has no VXM_GPU" has_prop add "$companion" VXM_GPU ""
 done
 
-for other in 0000:05:00.0 0000:05:00.1 0000:06:00.0; do
+check "0000:07:00.1 (an SR-IOV VF) is tagged for systemd with its alias" tagged add 0000:07:00.1
+check "0000:07:00.1 has VXM_VF=1" has_prop add 0000:07:00.1 VXM_VF 1
+for other in 0000:05:00.0 0000:05:00.1 0000:06:00.0 0000:07:00.0; do
         check "$other (no GPU in its slot) is untouched" untouched add "$other"
 done
 
@@ -190,20 +211,23 @@ for action in bind unbind change; do
         check "0000:03:00.1 stays tagged on $action" tagged "$action" 0000:03:00.1
 done
 
-node_is() { # node_is PATH MODE GID
-        local got
-        got=$(stat -c '%a %g' "$1")
-        [[ $got == "$2 $3" ]] || {
-                echo "#   $1: mode/gid $got, expected $2 $3"
+if [[ $nodes == no ]]; then
+        ok "/dev/vfio/12 is root:root 0600 after add # SKIP cannot create device nodes here"
+        ok "/dev/kvmfr0 is root:root 0600 after add # SKIP cannot create device nodes here"
+fi
+lent() { # lent PATH: the borrower's entry still takes effect (the mask was not rewritten)
+        getfacl -cpn "$1" 2>/dev/null | grep -qx 'mask::rw-' && getfacl -cpn "$1" | grep -qx 'user:65534:rw-' || {
+                echo "#   $1 after change:"
+                getfacl -cp "$1" | sed 's/^/#     /'
                 return 1
         }
 }
-if [[ $nodes == yes ]]; then
-        check "/dev/vfio/12 is group vxm, mode 0660" node_is /dev/vfio/12 660 "$vxm_gid"
-        check "/dev/kvmfr0 is group vxm, mode 0660" node_is /dev/kvmfr0 660 "$vxm_gid"
+if [[ $acl_lent == yes ]]; then
+        check "/dev/vfio/12: a guest's ACL entry survives a change event" lent /dev/vfio/12
+        check "/dev/kvmfr0: a guest's ACL entry survives a change event" lent /dev/kvmfr0
 else
-        ok "/dev/vfio/12 is group vxm, mode 0660 # SKIP cannot create device nodes here"
-        ok "/dev/kvmfr0 is group vxm, mode 0660 # SKIP cannot create device nodes here"
+        ok "ACL entries survive a change event # SKIP no device nodes, setfacl or ACLs on tmpfs here"
+        ok "ACL entries survive a change event # SKIP no device nodes, setfacl or ACLs on tmpfs here"
 fi
 rules_clean() { # every run read our rules, and no line of them drew a complaint
         local logs=("$work"/out/*/*.log)

@@ -52,14 +52,18 @@ for dir in /usr/lib/systemd/system /lib/systemd/system; do
         fi
 done
 
-# One instance per template; a BDF for vxm-vfio@, a guest name (with a '-', which %I would mangle) for the rest.
+# One instance per template; a BDF for vxm-vfio@ and vxm-sriov@, a guest name (with a '-', which %I would mangle) for the rest.
 instances=(
         vxm-vfio@0000:03:00.0.service
+        vxm-sriov@0000:03:00.0.service
+        vxm-vf@win-11.service
+        vxm-mdev@win-11.service
         vxm-hugepages@win-11.service
         vxm-lookingglass@win-11.service
         vxm-swtpm@win-11.service
         vxm-ddc@win-11.service
         vxm-input@win-11.service
+        vxm-undo@win-11.service
         vxm-guest@win-11.service
         vxm-isolate@win-11.service
         vxm-isolate-recover.service
@@ -108,17 +112,35 @@ report "sysusers.d/vxm.conf creates vxm (member of kvm only)" "$work/sysusers.er
 
 status=0
 systemd-tmpfiles --root="$root" --create "$root$tmpfilesdir/vxm.conf" > "$work/tmpfiles.log" 2>&1 || status=$?
-for dir in /run/vxm /var/lib/vxm; do
+for dir in /run/vxm /run/vxm/guests /var/lib/vxm; do
         [[ $(stat -c '%a %U %G' "$root$dir" 2>&1) == "755 root root" ]] ||
                 echo "$dir: $(stat -c '%a %U %G' "$root$dir" 2>&1), expected 755 root root" >> "$work/tmpfiles.log"
 done
-report "tmpfiles.d/vxm.conf creates /run/vxm and /var/lib/vxm" "$work/tmpfiles.log" "$status"
+report "tmpfiles.d/vxm.conf creates /run/vxm, /run/vxm/guests and /var/lib/vxm" "$work/tmpfiles.log" "$status"
 
-# Not a pass/fail criterion, but worth seeing in the log: how exposed QEMU's unit is.
-if systemd-analyze security --offline=yes --root="$root" \
-        "$root$unitdir/vxm-guest@.service:vxm-guest@win-11.service" > "$work/security.log" 2>&1; then
-        grep -E 'Overall exposure level' "$work/security.log" | sed 's/^/# vxm-guest@: /' || true
-fi
+# How exposed each unit is, by systemd's own measure, against the limits the project holds them to (issue 10): root
+# units 5.0, QEMU's unit 2.0, swtpm's 1.0. Offline, on the templates alone; tests/vm/scenarios/20-guest-start asserts
+# the same limits on the running system, with the generator's drop-ins.
+for instance in "${instances[@]}"; do
+        case $instance in
+        vxm-guest@*) limit=2.0 ;;
+        vxm-swtpm@*) limit=1.0 ;;
+        *) limit=5.0 ;;
+        esac
+        template=${instance%%@*}@.service
+        unit=$root$unitdir/$template:$instance
+        [[ $instance == *@* ]] || unit=$root$unitdir/$instance
+        status=0
+        systemd-analyze security --offline=yes --root="$root" "$unit" \
+                > "$work/security.log" 2>&1 || status=$?
+        score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' "$work/security.log")
+        if [[ -n $score ]] && awk -v s="$score" -v l="$limit" 'BEGIN { exit !(s <= l) }'; then
+                : > "$work/security.err"
+        else
+                { echo "exposure '$score', limit $limit:"; grep -v '^✓' "$work/security.log"; } > "$work/security.err"
+        fi
+        report "systemd-analyze security $instance: ${score:-?} <= $limit" "$work/security.err" 0
+done
 
 echo "1..$n"
 [[ $failed -eq 0 ]]

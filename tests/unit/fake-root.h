@@ -48,6 +48,9 @@ static inline __attribute__((unused)) void fake_root_new(void) {
         }
         setenv("VXM_ROOT", fake_root, 1);
         root_reset();
+        /* Configuration is refused when group or others can write it: what the tests create must not depend on the
+         * umask they were started with. */
+        umask(022);
 }
 
 /* Writes len bytes (so tests can embed NUL bytes) at root-relative path, creating parent directories. */

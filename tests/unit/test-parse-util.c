@@ -157,6 +157,15 @@ int main(void) {
         name("a\\x2db", false, "only letters");
         name("a%ib", false, "only letters");
         name("caf\xc3\xa9", false, "only letters");
+        /* Names of configuration files and drop-in directories: a guest's directories must never look like them. */
+        name("win.conf.d", false, "must not end in \".conf\" or \".conf.d\"");
+        name("win.conf", false, "must not end in \".conf\" or \".conf.d\"");
+        name(".conf", false, "must not start");
+        name("x.conf.d.conf", false, "must not end in");
+        name("win.config", true, NULL);
+        name("conf", true, NULL);
+        name("win.conf.dd", true, NULL);
+        name("guests", true, NULL); /* /run/vxm/guests/guests, and /run/vxm/guests.conf(.d) is root's */
 
         tap_ok(!string_has_cc("plain text: yes, no"), "string_has_cc: plain text");
         tap_ok(string_has_cc("a\tb"), "string_has_cc: tab");

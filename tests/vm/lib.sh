@@ -109,7 +109,8 @@ qmp() {
 }
 
 # l2_pci_devices SOCKET: the PCI devices a QEMU has, from QMP "info qtree", one per line:
-#   VENDOR:DEVICE QDEV-TYPE CLASS [host=BDF]
+#   VENDOR:DEVICE QDEV-TYPE CLASS [host=BDF] [sysfsdev=PATH]
+# (sysfsdev= only for a device that is no PCI function of the host: a mediated device)
 # Unlike query-pci this is complete at once, also for devices behind a root port before the guest firmware has
 # numbered the buses (minutes for OVMF under nested TCG).
 l2_pci_devices() {
@@ -117,13 +118,15 @@ l2_pci_devices() {
 	tree=$(qmp "$1" human-monitor-command '{"command-line":"info qtree"}') || return 1
 	jq -r . <<<"$tree" | awk '
 		{ sub(/\r$/, "") }  # HMP output has CRLF line ends
-		/ dev: / { type = $2; sub(/,$/, "", type); host = "" }
+		/ dev: / { type = $2; sub(/,$/, "", type); host = ""; sysfsdev = "" }
 		/^ *host = / { host = $3; gsub(/"/, "", host) }
+		/^ *sysfsdev = / { sysfsdev = $3; gsub(/"/, "", sysfsdev) }
 		/^ *class .*, addr .*, pci id / {
 			line = $0; sub(/^ *class /, "", line)
 			cls = line; sub(/, addr .*/, "", cls)
 			id = line; sub(/.*pci id /, "", id); sub(/ .*/, "", id)
-			out = sprintf("%s %-16s %-26s%s", id, type, cls, host != "" ? " host=" host : "")
+			out = sprintf("%s %-16s %-26s%s%s", id, type, cls, host != "" ? " host=" host : "",
+				sysfsdev != "" && sysfsdev !~ /^\/sys\/bus\/pci\/devices\// ? " sysfsdev=" sysfsdev : "")
 			sub(/ +$/, "", out)
 			print out
 		}'
@@ -185,4 +188,28 @@ dump_state() {
 	pgrep -a -f 'qemu|swtpm|vxm'
 	echo "### dmesg (tail)"
 	dmesg | tail -n 60
+}
+
+# assert_exposure UNIT LIMIT: `systemd-analyze security UNIT` (PID 1's view, drop-ins included) rates it LIMIT or
+# better; on failure the findings that are not passed are shown
+assert_exposure() {
+	local out score
+	out=$(systemd-analyze security --no-pager "$1" 2>&1) || true
+	score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$out")
+	if [ -z "$score" ] || ! awk -v s="$score" -v l="$2" 'BEGIN { exit !(s <= l) }'; then
+		grep -v '^✓' <<<"$out"
+		fail "systemd-analyze security $1: '${score}', expected $2 or better"
+	fi
+	echo "ok: systemd-analyze security $1: $score <= $2"
+}
+
+# wait_stopped SECONDS UNIT...: wait until each UNIT is inactive or failed; `! systemctl is-active` is true already
+# while a unit is still deactivating, i.e. while its ExecStopPost= (e.g. the rebind of vxm-vfio@) runs
+wait_stopped() {
+	local limit=$1 u
+	shift
+	for u in "$@"; do
+		# shellcheck disable=SC2016 # expanded by that sh
+		wait_for "$limit" sh -c 'case $(systemctl show -P ActiveState "$0") in inactive | failed) ;; *) exit 1 ;; esac' "$u"
+	done
 }

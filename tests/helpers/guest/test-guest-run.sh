@@ -6,6 +6,8 @@
 # when QEMU is killed, QEMU's failure is vxm-guest's exit status, and bad input changes nothing.
 # Usage: test-guest-run.sh VXM-GUEST VXM-SWTPM QMP-CALL
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 
 guest=$(realpath "$1") swtpm=$(realpath "$2") qmp=$(realpath "$3")
 for t in qemu-system-x86_64 swtpm swtpm_setup; do
@@ -46,8 +48,9 @@ wait_for() { # SECONDS CMD...
 mkdir -p "$root/etc/vxm" "$root/usr/share/qemu/firmware" "$root/usr/share/OVMF" "$root/run" "$root/var/lib"
 cp /usr/share/qemu/firmware/*.json "$root/usr/share/qemu/firmware/"
 cp /usr/share/OVMF/OVMF_CODE_4M*.fd /usr/share/OVMF/OVMF_VARS_4M*.fd "$root/usr/share/OVMF/"
-# /run/vxm and /var/lib/vxm are made by systemd (RuntimeDirectory=, StateDirectory=) for the unit's user
-install -d -o "$user" "$root/run/vxm" "$root/var/lib/vxm"
+# /run/vxm/guests/NAME and /var/lib/vxm/NAME are made by systemd (RuntimeDirectory=, StateDirectory=) for the unit's
+# user; outside systemd the helpers make them, in parents that this test lends to that user
+install -d -o "$user" "$root/run/vxm/guests" "$root/var/lib/vxm"
 cat >"$root/etc/vxm/demo.conf" <<CONF
 [Guest]
 Memory=256M
@@ -63,7 +66,7 @@ Enable=yes
 Mode=none
 CONF
 cd "$tmp"
-run=$root/run/vxm/demo state=$root/var/lib/vxm/demo
+run=$root/run/vxm/guests/demo state=$root/var/lib/vxm/demo
 
 # --- swtpm: manufactured once, socket ready when the helper says so ---
 t0=$SECONDS
@@ -159,7 +162,7 @@ CONF
 exec_as_user "$guest" run disks 2>"$tmp/disks.log" &
 dpid=$!; pids+=("$dpid")
 as_user "$guest" started disks "$dpid" 2>>"$tmp/disks.log" || fail "disks guest: $(cat "$tmp/disks.log")"
-blocks=$("$qmp" "$root/run/vxm/disks/qmp.sock" query-block) || fail "query-block"
+blocks=$("$qmp" "$root/run/vxm/guests/disks/qmp.sock" query-block) || fail "query-block"
 for want in '"ro":false,"node-name":"vxm-disk0","backing_file_depth":0,"drv":"qcow2"' \
 	'"ro":false,"node-name":"vxm-disk1","backing_file_depth":0,"drv":"raw"' \
 	'"ro":true,"node-name":"vxm-disk2","backing_file_depth":0,"drv":"raw"' '"ro":true,"node-name":"vxm-code"' \
@@ -171,10 +174,10 @@ as_user "$guest" stop disks "$dpid" 2>/dev/null || fail "stop disks"
 wait "$dpid" || fail "disks guest exit status $?"
 
 # --- a hung QEMU: answers QMP but never exits; stop ends with SIGTERM to the PID it was given ---
-mkdir -p "$root/run/vxm/hung"
+mkdir -p "$root/run/vxm/guests/hung"
 sed -e 's/^ShutdownTimeout=.*/ShutdownTimeout=1s/' -e '/^\[TPM\]/,/^Enable/d' "$root/etc/vxm/demo.conf" \
 	>"$root/etc/vxm/hung.conf"
-python3 - "$root/run/vxm/hung/qmp.sock" <<'PY' &
+python3 - "$root/run/vxm/guests/hung/qmp.sock" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
 c, _ = s.accept()
@@ -186,8 +189,8 @@ PY
 fake=$!; pids+=("$fake")
 exec_as_user sleep 1000 &
 victim=$!; pids+=("$victim")
-wait_for 10 test -S "$root/run/vxm/hung/qmp.sock" || fail "fake QMP socket"
-chown -R "$user" "$root/run/vxm/hung"
+wait_for 10 test -S "$root/run/vxm/guests/hung/qmp.sock" || fail "fake QMP socket"
+chown -R "$user" "$root/run/vxm/guests/hung"
 t0=$SECONDS
 as_user "$guest" stop hung "$victim" 2>"$tmp/hung.log" || true
 grep -q "did not shut down within 1s" "$tmp/hung.log" && grep -q "QEMU did not quit; sending SIGTERM to QEMU (PID $victim)" \
@@ -276,7 +279,7 @@ CONF
 	grep -q "Cannot pin thread [0-9]* (CPU 0/TCG) of QEMU to CPUs 9: Invalid argument" "$tmp/pinned2-started.log" &&
 		grep -q "not letting it run unpinned" "$tmp/pinned2-started.log" ||
 		fail "impossible pinning: $(cat "$tmp/pinned2-started.log")"
-	st=$("$qmp" "$root/run/vxm/pinned/qmp.sock" query-status) || fail "query-status"
+	st=$("$qmp" "$root/run/vxm/guests/pinned/qmp.sock" query-status) || fail "query-status"
 	[[ $st == *'"status":"prelaunch"'* ]] || fail "the guest ran although it could not be pinned: $st"
 	ok "an impossible pinning fails the start before the guest ran: $(grep -m1 "Cannot pin" "$tmp/pinned2-started.log")"
 	kill -9 "$ppid"

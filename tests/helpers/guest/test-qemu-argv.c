@@ -3,10 +3,13 @@
  * checks. The whole command line is tested by test-show.sh. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fake-root.h"
 #include "qemu/image-format.h"
 #include "basic/macro.h"
+#include "basic/safe-open.h"
 #include "qemu/qemu-argv.h"
 #include "qemu/rom-file.h"
 #include "basic/shell-quote.h"
@@ -78,43 +81,76 @@ static void write_rom(const char *path, size_t size, unsigned pcir_offset, bool 
         fake_root_write_n(path, buf, size);
 }
 
+/* rom_file_validate() with a fresh reason each time. */
+static int rom(const char *path, char **reason) {
+        free(*reason);
+        *reason = NULL;
+        alarm(10); /* a FIFO must not block: a hang ends the test with SIGALRM */
+        int r = rom_file_validate(path, reason);
+        alarm(0);
+        return r;
+}
+
 static void test_rom(void) {
-        const char *reason = NULL;
+        _cleanup_free_ char *reason = NULL;
         fake_root_new();
         write_rom("/good.rom", 1024, 0x40, true, true);
-        tap_is_int(rom_file_validate("/good.rom", &reason), 0, "valid option ROM");
+        tap_is_int(rom("/good.rom", &reason), 0, "valid option ROM");
         write_rom("/nosig.rom", 1024, 0x40, false, true);
-        tap_is_int(rom_file_validate("/nosig.rom", &reason), -EBADMSG, "no 0x55AA signature");
+        tap_is_int(rom("/nosig.rom", &reason), -EBADMSG, "no 0x55AA signature");
         tap_ok(reason && strstr(reason, "0x55AA"), "reason names the signature: %s", reason);
         write_rom("/nopcir.rom", 1024, 0x40, true, false);
-        tap_is_int(rom_file_validate("/nopcir.rom", &reason), -EBADMSG, "pointer does not lead to PCIR");
+        tap_is_int(rom("/nopcir.rom", &reason), -EBADMSG, "pointer does not lead to PCIR");
         write_rom("/outside.rom", 1024, 0x3fe, true, true);
-        tap_is_int(rom_file_validate("/outside.rom", &reason), -EBADMSG, "PCIR pointer past the end of the file");
+        tap_is_int(rom("/outside.rom", &reason), -EBADMSG, "PCIR pointer past the end of the file");
         write_rom("/short.rom", 0x10, 0x40, true, true);
-        tap_is_int(rom_file_validate("/short.rom", &reason), -EBADMSG, "file ends before the pointer");
+        tap_is_int(rom("/short.rom", &reason), -EBADMSG, "file ends before the pointer");
         fake_root_write("/empty.rom", "");
-        tap_is_int(rom_file_validate("/empty.rom", &reason), -EBADMSG, "empty file");
-        tap_is_int(rom_file_validate("/missing.rom", &reason), -ENOENT, "missing file: -ENOENT");
+        tap_is_int(rom("/empty.rom", &reason), -EBADMSG, "empty file");
+        tap_is_int(rom("/missing.rom", &reason), -ENOENT, "missing file: -ENOENT");
+        tap_ok(!reason, "  ... with no reason (the caller says %%m)");
         fake_root_mkdir("/dir.rom");
-        tap_is_int(rom_file_validate("/dir.rom", &reason), -EBADMSG, "a directory");
+        tap_is_int(rom("/dir.rom", &reason), -EBADMSG, "a directory");
+        tap_is_str(reason, "/dir.rom is a directory, not a regular file", "  ... says so");
+
+        /* In a directory the guest's user can change: its link to a root-only file, and a FIFO. */
+        fake_root_write("/root-only/secret.rom", "x");
+        write_rom("/var/lib/vxm/win/gpu.rom", 1024, 0x40, true, true);
+        fake_root_symlink("/root-only/secret.rom", "/var/lib/vxm/win/link.rom");
+        _cleanup_free_ char *fifo = root_path("/var/lib/vxm/win/fifo.rom"), *dir = root_path("/var/lib/vxm/win");
+        if (mkfifo(fifo, 0644) < 0 || chmod(dir, 0777) < 0)
+                abort();
+        tap_is_int(rom("/var/lib/vxm/win/gpu.rom", &reason), 0, "a real ROM in the guest's directory");
+        tap_is_int(rom("/var/lib/vxm/win/link.rom", &reason), -ELOOP, "the user's link is not followed");
+        tap_is_str(reason,
+                   "/var/lib/vxm/win/link.rom is a symbolic link in /var/lib/vxm/win, which is writable by its group "
+                   "and by others: vxm does not follow links that a user other than root can change",
+                   "  ... says why");
+        tap_is_int(rom("/var/lib/vxm/win/fifo.rom", &reason), -EBADMSG, "a FIFO is refused without blocking");
+        tap_is_str(reason, "/var/lib/vxm/win/fifo.rom is a FIFO, not a regular file", "  ... says so");
+}
+
+static int probe(const char *path, ImageFormat *f, const char **name) {
+        _cleanup_free_ char *reason = NULL;
+        _cleanup_close_ int fd = root_open_safe(path, SAFE_OPEN_BLOCK_DEVICE, &reason);
+        return fd < 0 ? fd : image_format_probe_fd(fd, f, name);
 }
 
 static void test_image_format(void) {
         ImageFormat f = IMAGE_FORMAT_RAW;
         const char *name = NULL;
         fake_root_write_n("/disk.qcow2", "QFI\xfb\0\0\0\x03", 8);
-        tap_ok(image_format_probe("/disk.qcow2", &f, &name) == 0 && f == IMAGE_FORMAT_QCOW2, "qcow2 v3 magic");
+        tap_ok(probe("/disk.qcow2", &f, &name) == 0 && f == IMAGE_FORMAT_QCOW2, "qcow2 v3 magic");
         fake_root_write_n("/disk.img", "\0\0\0\0\0\0\0\0", 8);
-        tap_ok(image_format_probe("/disk.img", &f, &name) == 0 && f == IMAGE_FORMAT_RAW, "zeros are raw");
+        tap_ok(probe("/disk.img", &f, &name) == 0 && f == IMAGE_FORMAT_RAW, "zeros are raw");
         fake_root_write("/named.qcow2", "not a qcow2 at all");
-        tap_ok(image_format_probe("/named.qcow2", &f, &name) == 0 && f == IMAGE_FORMAT_RAW,
-               "the name does not decide: raw");
+        tap_ok(probe("/named.qcow2", &f, &name) == 0 && f == IMAGE_FORMAT_RAW, "the name does not decide: raw");
         fake_root_write("/disk.vmdk", "KDMV\1\0\0\0");
-        tap_ok(image_format_probe("/disk.vmdk", &f, &name) == -EMEDIUMTYPE && name && strcmp(name, "vmdk") == 0,
+        tap_ok(probe("/disk.vmdk", &f, &name) == -EMEDIUMTYPE && name && strcmp(name, "vmdk") == 0,
                "vmdk is refused by name");
         fake_root_write("/empty.img", "");
-        tap_ok(image_format_probe("/empty.img", &f, &name) == 0 && f == IMAGE_FORMAT_RAW, "empty file is raw");
-        tap_is_int(image_format_probe("/nope.img", &f, &name), -ENOENT, "missing disk: -ENOENT");
+        tap_ok(probe("/empty.img", &f, &name) == 0 && f == IMAGE_FORMAT_RAW, "empty file is raw");
+        tap_is_int(probe("/nope.img", &f, &name), -ENOENT, "missing disk: -ENOENT");
         fake_root_clear();
 }
 

@@ -7,6 +7,8 @@
 # Also checks that `vxm show` creates nothing. UPDATE=1 rewrites the expected files (review the diff!).
 # Usage: test-show.sh VXM-BINARY SOURCE-DIR
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 
 vxm=$1 src=$2
 tmp=$(mktemp -d)
@@ -30,6 +32,15 @@ printf 'KDMV\1\0\0\0' >"$root/srv/disks/old.vmdk"
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0PCIR' >"$root/srv/rom/gpu.rom"
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0XXXX' >"$root/srv/rom/bad.rom"
 
+# what a guest's user can put in a directory it owns (case guest-owned-files): links to root's files, FIFOs
+owned="$root/srv/guest-owned"
+mkdir -p "$owned"
+ln -s /srv/disks/raw.img "$owned/disk.img"
+mkfifo "$owned/fifo.img" "$owned/vars.fd"
+ln -s /srv/rom/gpu.rom "$owned/gpu.rom"
+echo code >"$owned/code.fd"
+chmod 0777 "$owned"
+
 # a GPU on NUMA node 1, which has a 2M pool: its guest's huge pages must come from that node
 mkdir -p "$root/sys/bus/pci/devices/0000:41:00.0" "$root/sys/devices/system/node/node1/hugepages/hugepages-2048kB"
 echo 1 >"$root/sys/bus/pci/devices/0000:41:00.0/numa_node"
@@ -48,15 +59,22 @@ mkdir -p "$root/sys/devices/system/node/node0"
 echo 0-1,4-5 >"$root/sys/devices/system/node/node0/cpulist"
 echo 2,6-7 >"$root/sys/devices/system/node/node1/cpulist"
 
+# the machine ID that mdev UUIDs are derived from
+mkdir -p "$root/etc"
+echo 0123456789abcdef0123456789abcdef >"$root/etc/machine-id"
+
 failed=0
 for dir in "$src"/show/*/; do
 	case=$(basename "$dir")
 	mkdir -p "$root/etc/vxm"
 	rm -f "$root"/etc/vxm/*.conf
 	[ -f "$dir/guest.conf" ] && cp "$dir/guest.conf" "$root/etc/vxm/$case.conf"
+	# a case's own host state (records of a running guest): root/ is laid over the fake root
+	[ -d "$dir/root" ] && cp -a "$dir/root/." "$root/"
+	before=$(find "$root/var" "$root/run" 2>/dev/null | sort || true)
 
 	rc=0
-	VXM_ROOT=$root SYSTEMD_LOG_LEVEL=info "$vxm" show "$case" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	VXM_ROOT=$root SYSTEMD_LOG_LEVEL=info timeout 20 "$vxm" show "$case" >"$tmp/out" 2>"$tmp/err" || rc=$?
 	# the escaped form first, then any plain mention (messages)
 	sed -i -e "s|$escaped|@ROOT@|g" -e "s|$root|@ROOT@|g" "$tmp/out" "$tmp/err"
 
@@ -82,11 +100,12 @@ for dir in "$src"/show/*/; do
 	else
 		echo "ok $case"
 	fi
-	if [ -e "$root/var" ] || [ -e "$root/run" ]; then
+	after=$(find "$root/var" "$root/run" 2>/dev/null | sort || true)
+	if [ "$before" != "$after" ]; then
 		echo "FAIL $case: vxm show created files:"
-		find "$root/var" "$root/run" 2>/dev/null
+		diff <(echo "$before") <(echo "$after")
 		failed=1
-		rm -rf "$root/var" "$root/run"
 	fi
+	rm -rf "$root/var" "$root/run"
 done
 exit $failed

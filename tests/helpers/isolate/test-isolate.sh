@@ -81,7 +81,7 @@ untouched() {
 		[ ! -e "$(dropin $u)" ] && [ ! -e "$R/run/systemd/system.control/$u.d" ] ||
 			fail "$1: a runtime drop-in of $u is left"
 	done
-	[ -z "$(ls -A "$R/run/vxm/.state/isolate" 2>/dev/null)" ] || fail "$1: records left: $(ls "$R/run/vxm/.state/isolate")"
+	[ -z "$(ls "$R/run/vxm/.state/isolate" 2>/dev/null)" ] || fail "$1: records left: $(ls "$R/run/vxm/.state/isolate")"
 	[ ! -e "$R/run/vxm/.state/isolate-host/original" ] || fail "$1: the original record is left"
 	[ "$(fake system.slice.loaded)" = absent ] || fail "$1: systemd still has a drop-in of system.slice loaded"
 	ok "$1: the host is exactly as before (values, no drop-ins, no records, systemd's view)"

@@ -92,6 +92,7 @@ static inline char *fake_root_new(const char *tag) {
         if (asprintf(&dir, "%s/vxm-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag) < 0 || !mkdtemp(dir))
                 abort();
         setenv("VXM_ROOT", dir, 1);
+        umask(022); /* vxm refuses configuration that group or others can write */
         snprintf(tap_log_path, sizeof tap_log_path, "%s.log", dir);
         root_reset();
         log_set_sink(tap_sink, NULL);

@@ -229,6 +229,35 @@ static void test_crash_record(void) {
         fake_root_free(root);
 }
 
+/* A reserve killed while the kernel allocated leaves an "adding" record whose ADDED is only the intent. The next
+ * reserve, by another guest, must settle it under the lock from what the pool shows now: counted later, the pool
+ * would also hold that guest's pages, and the dead guest's cleanup would release them (or the admin's). */
+static void test_stale_adding_settled(void) {
+        char *root = fake_root_new("hp");
+        /* The admin keeps 10 pages; a's helper asked for 512 more, got 5, and was killed. */
+        pools(15, 15);
+        avail_now = 10000;
+        put("/run/vxm/.state/hugepages/a",
+            "NODE=-1\nPAGE_SIZE=2097152\nNEED=512\nBEFORE=10\nADDED=512\nSTATE=adding\n");
+        _cleanup_guest_free_ Guest *b = guest("b", "");
+        is_int(hugepages_reserve(b, &fast), 0, "b reserves after a's helper died");
+        _cleanup_state_file_free_ StateFile *s = NULL;
+        ok(state_file_load("/run/vxm/.state/hugepages/a", &s) == 0 && state_file_get(s, "STATE") &&
+                   strcmp(state_file_get(s, "STATE"), "reserved") == 0 && strcmp(state_file_get(s, "ADDED"), "5") == 0,
+           "a's stale record is settled: ADDED=5 (what the pool shows beyond BEFORE), STATE=reserved");
+        ok(log_has("Settled /run/vxm/.state/hugepages/a"), "says it settled a stale record");
+        uint64_t nr = get_u64(G2 "/nr_hugepages");
+        ok(nr >= 15 + 512 - 15 && nr <= 15 + 512, "b got its own pages (nr_hugepages %" PRIu64 ")", nr);
+        /* b's QEMU maps its 512 pages, then a's unit is cleaned up */
+        put(G2 "/free_hugepages", "%" PRIu64 "\n", nr - 512);
+        is_int(hugepages_release("a"), 0, "a's cleanup");
+        is_u64(get_u64(G2 "/nr_hugepages"), nr - 5, "a releases exactly its 5 pages, not b's nor the admin's");
+        put(G2 "/free_hugepages", "%" PRIu64 "\n", nr - 5); /* b stops */
+        is_int(hugepages_release("b"), 0, "b stops");
+        is_u64(get_u64(G2 "/nr_hugepages"), 10, "the admin's 10 pages are still there");
+        fake_root_free(root);
+}
+
 static void test_numa(void) {
         char *root = fake_root_new("hp");
         pools(0, 0);
@@ -289,6 +318,7 @@ int main(void) {
         test_boot_reserved_shared();
         test_in_use_by_others();
         test_crash_record();
+        test_stale_adding_settled();
         test_numa();
         test_no_hugepages();
         return tap_done();

@@ -6,6 +6,7 @@
 #include <sys/xattr.h>
 
 #include "config/config.h"
+#include "host/acl.h"
 #include "host/input-access.h"
 #include "host/input-discovery.h"
 #include "basic/macro.h"
@@ -222,6 +223,56 @@ static void test_access(void) {
         ok(log_has("/dev/input/event2 is gone"), "says so");
 }
 
+static size_t acl_bytes(const char *path, char *buf, size_t size) {
+        _cleanup_free_ char *full = root_path(path);
+        ssize_t n = getxattr(full, "system.posix_acl_access", buf, size);
+        return n < 0 ? 0 : (size_t) n;
+}
+
+static void setfacl(const char *spec, const char *path) {
+        _cleanup_free_ char *full = root_path(path), *cmd = xasprintf("setfacl --set '%s' '%s'", spec, full);
+        if (system(cmd) != 0)
+                abort();
+}
+
+/* Revoke gives back exactly what was there: a narrow mask stays narrow (not recomputed as the union of the entries),
+ * and an entry that someone else (logind) changed while the guest ran is theirs now and left alone. */
+static void test_revoke_exact(void) {
+        struct passwd *pw = getpwnam("nobody");
+        if (!pw || system("command -v setfacl >/dev/null") != 0) {
+                skip("no user nobody or no setfacl");
+                return;
+        }
+        uid_t nobody = pw->pw_uid;
+        node("/dev/input/event5", 13, 69, 0660);
+        link_to(BY_ID "usb-Narrow_N-event-kbd", "../event5");
+        /* the seat user's entry is rw-, but the mask lets only r-- through */
+        setfacl("u::rw-,u:1000:rw-,g::rw-,m::r--,o::---", "/dev/input/event5");
+        char before[512], after[512];
+        size_t n_before = acl_bytes("/dev/input/event5", before, sizeof before);
+        ok(n_before > 0, "event5 has an ACL with mask r--");
+
+        _cleanup_guest_free_ Guest *g = guest("n", "Keyboard=/dev/input/by-id/usb-Narrow_N-event-kbd");
+        is_int(input_access_grant(g), 0, "grant");
+        is_int(acl_get_user_perm("/dev/input/event5", nobody), 6, "the guest user has rw-");
+        is_int(input_access_revoke("n"), 0, "revoke");
+        size_t n_after = acl_bytes("/dev/input/event5", after, sizeof after);
+        ok(n_after == n_before && memcmp(before, after, n_before) == 0,
+           "the ACL is byte for byte what it was (the mask is r-- again, not rw-)");
+
+        /* logind changes the guest user's entry while the guest runs (the user logged in at the seat) */
+        is_int(input_access_grant(g), 0, "grant again");
+        is_int(acl_set_user_perm("/dev/input/event5", nobody, 4), 0, "someone else sets the entry to r--");
+        log_clear();
+        is_int(input_access_revoke("n"), 0, "revoke");
+        is_int(acl_get_user_perm("/dev/input/event5", nobody), 4, "the entry someone else wrote is left alone");
+        ok(log_has("changed"), "says the entry was changed by someone else and is left");
+        is_int(acl_get_user_perm("/dev/input/event5", 1000), 6, "the seat user's entry is kept");
+        _cleanup_free_ char *e5 = root_path("/dev/input/event5"), *l5 = root_path(BY_ID "usb-Narrow_N-event-kbd");
+        unlink(l5);
+        unlink(e5);
+}
+
 int main(void) {
         if (geteuid() != 0) {
                 skip("device nodes in the fake tree need root (mknod)");
@@ -233,6 +284,7 @@ int main(void) {
         test_auto();
         test_explicit();
         test_access();
+        test_revoke_exact();
         fake_root_free(root);
         return tap_done();
 }

@@ -2,8 +2,11 @@
 /* vxm-lookingglass' logic against a fake /dev/shm: the size table, create/remove, refusing foreign files, takeover
  * after a crash, two guests on one file, kvmfr lending, and the QEMU arguments. */
 #include <pwd.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 
 #include "config/config.h"
+#include "host/acl.h"
 #include "host/looking-glass.h"
 #include "basic/macro.h"
 #include "qemu/qemu-argv.h"
@@ -40,14 +43,24 @@ static void test_create_remove(void) {
         struct stat st;
         ok(root_stat("/dev/shm/looking-glass", &st) == 0, "file exists");
         is_u64(st.st_size, 32ULL << 20, "sized 32 MiB");
-        is_int(st.st_mode & 07777, 0660, "mode 0660");
-        if (geteuid() == 0 && pw)
-                is_int(st.st_uid, pw->pw_uid, "owned by the guest user");
-        else
-                skip("ownership needs root");
+        is_int(st.st_uid, geteuid(), "owned by root (whoever runs the helper), not by the guest user");
+        Acl acl;
+        int fd = acl_open_read("/dev/shm/looking-glass", &acl);
+        ok(fd >= 0 && acl_find(&acl, ACL_TAG_GROUP_OBJ, 0)->perm == 0 && acl_find(&acl, ACL_TAG_OTHER, 0)->perm == 0 &&
+                   !acl_find(&acl, ACL_TAG_GROUP, 0),
+           "nothing for its group or others, and no group entry: no shared group reads it");
+        if (fd >= 0)
+                close(fd);
+        if (pw)
+                is_int(acl_get_user_perm("/dev/shm/looking-glass", pw->pw_uid), 6, "rw- for the guest user (ACL)");
         ok(log_has("Created /dev/shm/looking-glass (32 MiB"), "says what it created");
+        ok(log_has("no [LookingGlass] Viewer="), "warns that no viewer may map it");
         ok(root_exists("/run/vxm/.state/lookingglass/w"), "record written");
-        is_int(looking_glass_create(g), 0, "create again (restart after a crash): reuses its own file");
+        _cleanup_state_file_free_ StateFile *rec = NULL;
+        ok(state_file_load("/run/vxm/.state/lookingglass/w", &rec) == 0 && state_file_get(rec, "INODE") &&
+                   strtoull(strchr(state_file_get(rec, "INODE"), ':') + 1, NULL, 10) == st.st_ino,
+           "the record names the file's device and inode");
+        is_int(looking_glass_create(g), 0, "create again (restart after a crash): its own file is replaced");
 
         QemuPlan plan = { .guest = g };
         QemuArgv a = {};
@@ -99,42 +112,135 @@ static void test_foreign(void) {
 
 static void test_crashed_run(void) {
         char *root = fake_root_new("lg");
+        put("/dev/shm/.keep", "%s", "");
         _cleanup_guest_free_ Guest *g = guest("w", "Resolution=1920x1080\nFile=/dev/shm/lg-w");
-        /* the previous run died after creating the file: record + file */
-        put("/run/vxm/.state/lookingglass/w", "PATH=/dev/shm/lg-w\nKIND=shm\n");
-        put("/dev/shm/lg-w", "old");
-        is_int(looking_glass_create(g), 0, "the file of a crashed run is taken over");
+        is_int(looking_glass_create(g), 0, "create");
         struct stat st;
-        ok(root_stat("/dev/shm/lg-w", &st) == 0 && st.st_size == 32ULL << 20, "resized");
+        ok(root_stat("/dev/shm/lg-w", &st) == 0, "file exists");
+        /* the unit died without its stop: a new start finds record and file */
+        log_clear();
+        is_int(looking_glass_create(g), 0, "the file of a crashed run is replaced");
+        ok(log_has("removing its file first") && log_has("Removed /dev/shm/lg-w"), "the old file was removed first");
+        ok(root_stat("/dev/shm/lg-w", &st) == 0 && st.st_size == 32ULL << 20, "a fresh file");
         is_int(looking_glass_remove("w"), 0, "remove");
         ok(!root_exists("/dev/shm/lg-w"), "gone");
         fake_root_free(root);
 }
 
+/* /dev/shm is world-writable: once vxm's file is gone (or before the record is used), anyone may put a file under
+ * the same name. remove must unlink only the file it created, known by device and inode. */
+static void test_remove_only_ours(void) {
+        char *root = fake_root_new("lg");
+        put("/dev/shm/.keep", "%s", "");
+        _cleanup_guest_free_ Guest *g = guest("w", "Resolution=1920x1080\nFile=/dev/shm/lg-x");
+        is_int(looking_glass_create(g), 0, "create");
+        /* (made first and renamed over it: the fake root's ext4 would give a new file the freed inode number at once;
+         * tmpfs, the real /dev/shm, does not reuse them) */
+        put("/dev/shm/other", "someone else's\n");
+        _cleanup_free_ char *full = root_path("/dev/shm/lg-x"), *other = root_path("/dev/shm/other");
+        ok(rename(other, full) == 0, "another file takes the name (vxm's was removed by hand)");
+        log_clear();
+        is_int(looking_glass_remove("w"), 0, "remove");
+        struct stat st;
+        ok(root_stat("/dev/shm/lg-x", &st) == 0 && st.st_size == 15, "the other file under that name is left alone");
+        ok(log_has("not the file vxm created"), "says why");
+        ok(!root_exists("/run/vxm/.state/lookingglass/w"), "record removed");
+        fake_root_free(root);
+}
+
+/* The memory serves exactly the guest's QEMU and the Looking Glass clients of Viewer=: an ACL entry each, nobody
+ * else (no shared group). */
+static void test_viewers(void) {
+        struct passwd *pw = getpwnam("nobody");
+        uid_t nobody_uid = pw ? pw->pw_uid : 0; /* before the next lookup overwrites it */
+        pw = getpwnam("daemon");
+        uid_t daemon_uid = pw ? pw->pw_uid : 0;
+        if (nobody_uid == 0 || daemon_uid == 0) {
+                skip("no users nobody and daemon");
+                return;
+        }
+        char *root = fake_root_new("lg");
+        put("/dev/shm/.keep", "%s", "");
+        _cleanup_guest_free_ Guest *g = guest("v", "Resolution=1920x1080\nViewer=daemon");
+        log_clear();
+        is_int(looking_glass_create(g), 0, "create with Viewer=daemon");
+        is_int(acl_get_user_perm("/dev/shm/looking-glass", nobody_uid), 6, "rw- for QEMU's user");
+        is_int(acl_get_user_perm("/dev/shm/looking-glass", daemon_uid), 6, "rw- for the viewer");
+        ok(!log_has("Viewer="), "no warning about a missing viewer");
+        ok(log_has("read-write for user nobody and viewer daemon"), "says who may map it");
+        struct stat st;
+        ok(root_stat("/dev/shm/looking-glass", &st) == 0 && (st.st_mode & 07) == 0, "nothing for others");
+        is_int(looking_glass_remove("v"), 0, "remove");
+
+        _cleanup_guest_free_ Guest *bad = guest("b", "Resolution=1920x1080\nViewer=no-such-user-vxm");
+        log_clear();
+        ok(looking_glass_create(bad) < 0, "a viewer that does not exist is refused");
+        ok(log_has("no-such-user-vxm ([LookingGlass] Viewer=) does not exist"), "names the key");
+        ok(!root_exists("/dev/shm/looking-glass") && !root_exists("/run/vxm/.state/lookingglass/b"),
+           "nothing created, no record");
+        fake_root_free(root);
+}
+
+static size_t acl_bytes(const char *path, char *buf, size_t size) {
+        _cleanup_free_ char *full = root_path(path);
+        ssize_t n = getxattr(full, "system.posix_acl_access", buf, size);
+        return n < 0 ? 0 : (size_t) n;
+}
+
+/* kvmfr is lent by ACL entries and given back whole: owner, mode and the ACL byte for byte, also when someone added
+ * an entry while it was lent. */
 static void test_kvmfr(void) {
         if (geteuid() != 0) {
-                skip("kvmfr lending needs root (chown)");
+                skip("kvmfr lending needs root (mknod)");
                 return;
         }
         char *root = fake_root_new("lg");
         put("/dev/kvmfr0", "%s", "");
         _cleanup_free_ char *p = root_path("/dev/kvmfr0");
-        if (chmod(p, 0600) < 0 || chown(p, 0, 0) < 0)
+        if (unlink(p) < 0 || mknod(p, S_IFCHR | 0600, makedev(242, 0)) < 0 || chown(p, 0, 0) < 0)
                 abort();
+        /* an entry the admin gave some user before */
+        is_int(acl_set_user_perm("/dev/kvmfr0", 4321, 4), 0, "a named entry r-- for uid 4321 before");
+        char before[512], after[512];
+        size_t n_before = acl_bytes("/dev/kvmfr0", before, sizeof before);
+        struct stat st0, st;
+        root_stat("/dev/kvmfr0", &st0);
         put("/sys/module/kvmfr/parameters/static_size_mb", "32\n");
-        _cleanup_guest_free_ Guest *g = guest("k", "Resolution=2560x1440");
+        _cleanup_guest_free_ Guest *g = guest("k", "Resolution=2560x1440\nViewer=daemon");
         _cleanup_free_ char *path = looking_glass_path(g);
         ok(path && strcmp(path, "/dev/kvmfr0") == 0, "kvmfr present: /dev/kvmfr0 is used");
         is_int(looking_glass_create(g), 0, "lend kvmfr0");
-        struct stat st;
         struct passwd *pw = getpwnam("nobody");
-        ok(root_stat("/dev/kvmfr0", &st) == 0 && pw && st.st_uid == pw->pw_uid && (st.st_mode & 0777) == 0660,
-           "kvmfr0 lent to the guest user, 0660");
+        uid_t nobody_uid = pw ? pw->pw_uid : 0;
+        pw = getpwnam("daemon");
+        uid_t daemon_uid = pw ? pw->pw_uid : 0;
+        ok(root_stat("/dev/kvmfr0", &st) == 0 && st.st_uid == 0 && st.st_gid == 0, "still root's: nothing chowned");
+        ok(nobody_uid && acl_get_user_perm("/dev/kvmfr0", nobody_uid) == 6, "rw- for the guest user");
+        ok(daemon_uid && acl_get_user_perm("/dev/kvmfr0", daemon_uid) == 6, "rw- for the viewer");
         ok(log_has("static_size_mb=64"), "warns that the module's size is too small");
+
+        /* while lent, someone adds an entry of their own */
+        is_int(acl_set_user_perm("/dev/kvmfr0", 777, 6), 0, "an entry for uid 777 is added while lent");
+        is_int(looking_glass_create(g), 0, "lend again (a restart after a crash): the first record is kept");
         is_int(looking_glass_remove("k"), 0, "give it back");
-        ok(root_stat("/dev/kvmfr0", &st) == 0 && st.st_uid == 0 && st.st_gid == 0 && (st.st_mode & 0777) == 0600,
+        size_t n_after = acl_bytes("/dev/kvmfr0", after, sizeof after);
+        ok(n_after == n_before && memcmp(before, after, n_before) == 0,
+           "the ACL is byte for byte what it was: the entry added in between is gone too");
+        ok(root_stat("/dev/kvmfr0", &st) == 0 && st.st_uid == st0.st_uid && st.st_gid == st0.st_gid &&
+                   st.st_mode == st0.st_mode,
            "owner and mode restored exactly");
         ok(root_exists("/dev/kvmfr0"), "the device node is not deleted");
+
+        /* the node was replaced while lent (module reloaded): the new one is not ours to change */
+        is_int(looking_glass_create(g), 0, "lend");
+        _cleanup_free_ char *q = root_path("/dev/kvmfr0.new");
+        if (mknod(q, S_IFCHR | 0600, makedev(242, 0)) < 0 || rename(q, p) < 0)
+                abort();
+        is_int(acl_set_user_perm("/dev/kvmfr0", 888, 4), 0, "the new node has an entry of its own");
+        log_clear();
+        is_int(looking_glass_remove("k"), 0, "give back");
+        is_int(acl_get_user_perm("/dev/kvmfr0", 888), 4, "the new node is left as it is");
+        ok(log_has("another file now"), "says why");
         fake_root_free(root);
 }
 
@@ -143,6 +249,8 @@ int main(void) {
         test_create_remove();
         test_foreign();
         test_crashed_run();
+        test_remove_only_ours();
+        test_viewers();
         test_kvmfr();
         return tap_done();
 }

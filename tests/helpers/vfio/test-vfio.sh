@@ -5,6 +5,8 @@
 # the cases. Environment (set by meson): VXM_VFIO, VXM_CLI, PCI_MOCK, and PRELOAD_FIRST (the ASan runtime when the
 # binaries are built with it: it must come first in LD_PRELOAD).
 set -euo pipefail
+# vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
+umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/vfio/fake-sysfs.sh
 . "$here/fake-sysfs.sh"
@@ -12,100 +14,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${VXM_VFIO:?}" "${VXM_CLI:?}" "${PCI_MOCK:?}"
 GPU=0000:01:00.0 AUDIO=0000:01:00.1 BOOT=0000:00:01.0 BRIDGE=0000:00:02.0
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vxm-vfio-test.XXXXXX")
-R=$T/root
-holder=
-cleanup() {
-	[ -z "$holder" ] || kill "$holder" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-fail() {
-	printf 'FAIL: %s\n' "$*"
-	[ ! -s "$T/out" ] || { echo "--- last output:"; cat "$T/out"; }
-	[ ! -s "$T/mock.log" ] || { echo "--- fake kernel log:"; cat "$T/mock.log"; }
-	exit 1
-}
-ok() { printf 'ok: %s\n' "$*"; }
-
-# run PROGRAM ARGS...: under the fake kernel; output in $T/out (also shown), exit status in $rc
-run() {
-	local prog=$1
-	shift
-	printf '+ %s %s\n' "${prog##*/}" "$*"
-	rc=0
-	env VXM_ROOT="$R" VXM_MOCK_LOG="$T/mock.log" LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST:}$PCI_MOCK" \
-		SYSTEMD_LOG_LEVEL=info "$prog" "$@" >"$T/out" 2>&1 || rc=$?
-	sed 's/^/    /' "$T/out"
-}
+# shellcheck source=tests/helpers/vfio/test-lib.sh
+. "$here/test-lib.sh"
 vfio() { run "$VXM_VFIO" "$@"; }
-
-expect_rc() {
-	[ "$rc" = "$1" ] || fail "exit status $rc, expected $1"
-	ok "exit status $1"
-}
-expect_out() {
-	grep -Eq -- "$1" "$T/out" || fail "output lacks /$1/"
-	ok "says /$1/"
-}
-expect_not_out() {
-	! grep -Eq -- "$1" "$T/out" || fail "output has /$1/"
-	ok "does not say /$1/"
-}
-
-driver_of() {
-	local l=$R/sys/bus/pci/devices/$1/driver
-	if [ -L "$l" ]; then basename "$(readlink "$l")"; else echo none; fi
-}
-expect_driver() {
-	[ "$(driver_of "$1")" = "$2" ] || fail "$1 is on $(driver_of "$1"), expected $2"
-	ok "$1 on $2"
-}
-expect_override() {
-	local got
-	got=$(cat "$R/sys/bus/pci/devices/$1/driver_override")
-	[ "$got" = "$2" ] || fail "driver_override of $1 is '$got', expected '$2'"
-	ok "$1 driver_override $2"
-}
-expect_record() {
-	[ -f "$R/run/vxm/.state/vfio/$1" ] || fail "no record for $1"
-	grep -qx -- "$2" "$R/run/vxm/.state/vfio/$1" || { cat "$R/run/vxm/.state/vfio/$1"; fail "record of $1 lacks '$2'"; }
-	ok "record of $1 has $2"
-}
-expect_no_record() {
-	[ ! -e "$R/run/vxm/.state/vfio/$1" ] || fail "record for $1 still there"
-	ok "no record for $1"
-}
-expect_node() { # PATH OWNER:GROUP MODE | absent
-	local p=$R$1
-	if [ "$2" = absent ]; then
-		[ ! -e "$p" ] || fail "$1 exists"
-		ok "$1 absent"
-		return
-	fi
-	[ -e "$p" ] || fail "$1 missing"
-	[ "$(stat -c '%U:%G %a' "$p")" = "$2 $3" ] || fail "$1 is $(stat -c '%U:%G %a' "$p"), expected $2 $3"
-	ok "$1 is $2 $3"
-}
-
-# snapshot FILE: every path, type, mode, owner, link target and file content under the root (not /proc)
-snapshot() {
-	(cd "$R" && find . -path ./proc -prune -o -printf '%p %y %m %u:%g %l\n' | sort &&
-		find . -path ./proc -prune -o -type f -print0 | sort -z | xargs -0 sha256sum) >"$1"
-}
-expect_unchanged() {
-	snapshot "$T/after"
-	diff -u "$T/before" "$T/after" || fail "the fake host changed"
-	ok "nothing changed on the (fake) host"
-}
-
-need_root() {
-	if [ "$(id -u)" != 0 ]; then
-		echo "skip: needs root (chown of /dev/vfio nodes)"
-		exit 77
-	fi
-}
 
 # ---- cases ----
 
@@ -120,7 +31,8 @@ case_clean_bind_unbind() {
 	expect_record $GPU DRIVER=bochs-drm
 	expect_record $GPU BOUND_BY_VXM=yes
 	expect_record $GPU DRIVER_OVERRIDE=
-	expect_node /dev/vfio/1 nobody:root 600
+	# the group node stays root's: it is lent per guest when the guest starts (vxm-guest devices-up)
+	expect_node /dev/vfio/1 root:root 600
 	expect_out "0000:01:00.0 Device 1234:1111 is on vfio-pci now \(was bochs-drm\)"
 	# the kernel saw the sequence in this order
 	grep -E '^(override|unbind|probe|bind)' "$T/mock.log" >"$T/seq"
@@ -139,7 +51,7 @@ case_clean_bind_unbind() {
 	expect_override $GPU "(null)"
 	expect_no_record $GPU
 	expect_out "0000:01:00.0 Device 1234:1111 is back on bochs-drm"
-	# the audio function still holds the group: the node stays, and gets its owner back
+	# the audio function still holds the group: the node stays, as it was
 	expect_node /dev/vfio/1 root:root 600
 
 	vfio unbind 0000:01:00.1
@@ -157,7 +69,7 @@ case_group_companion_refused() {
 	snapshot "$T/before"
 	vfio bind 0000:01:00.0
 	expect_rc 1
-	expect_out "0000:01:00.0 Device 1234:1111 cannot go to vfio-pci: IOMMU group 1 also has devices that the host uses"
+	expect_out "0000:01:00.0 Device 1234:1111 cannot go to vfio-pci for guest win: IOMMU group 1 also has devices that the host uses"
 	expect_out "/etc/vxm/win.conf"
 	expect_out "0000:01:00.1 Intel Corporation 82801I \(ICH9 Family\) HD Audio Controller \(driver snd_hda_intel\): add Device=0000:01:00.1"
 	expect_out "nothing was changed"
@@ -273,7 +185,7 @@ case_not_ours_left_alone() {
 	expect_rc 0
 	expect_out "already on vfio-pci, bound by someone else"
 	expect_record $GPU BOUND_BY_VXM=no
-	expect_node /dev/vfio/1 nobody:root 600
+	expect_node /dev/vfio/1 root:root 600
 	vfio unbind 01:00.0
 	expect_rc 0
 	expect_out "leaving it there"
@@ -389,40 +301,173 @@ case_held_open() {
 case_two_guests() {
 	need_root
 	fake_two_gpus "$R"
+	# a device listed by guests of different users is bound once, and its node lent to neither here
 	fake_guest win nobody 01:00.0 01:00.1
-	fake_guest linux nobody 0000:01:00.0 0000:01:00.1
+	fake_guest linux daemon 0000:01:00.0 0000:01:00.1
 	vfio bind 01:00.0
 	expect_rc 0
-	expect_node /dev/vfio/1 nobody:root 600
+	expect_node /dev/vfio/1 root:root 600
 	vfio unbind 01:00.0
 	expect_rc 0
-
-	# different users: the group node goes to group vxm if there is one
-	fake_guest linux daemon 0000:01:00.0 0000:01:00.1
-	if getent group vxm >/dev/null; then
-		vfio bind 01:00.0
-		expect_rc 0
-		expect_node /dev/vfio/1 root:vxm 660
-		vfio unbind 01:00.0
-		expect_rc 0
-	else
-		snapshot "$T/before"
-		vfio bind 01:00.0
-		expect_rc 1
-		expect_out "listed by guests with different users, so /dev/vfio goes to group vxm, which does not exist"
-		expect_unchanged
-	fi
 	expect_driver $GPU bochs-drm
 }
 
-case_unknown_user_refused() {
+# systemd_jobs [UNIT:TYPE]...: a fake PID 1 on $R/run/systemd/private that has these jobs queued (none: stop it)
+systemd_jobs() {
+	if [ -n "$systemd" ]; then
+		kill "$systemd"
+		wait "$systemd" 2>/dev/null || true
+		systemd=
+	fi
+	rm -f "$R/run/systemd/private"
+	[ $# -gt 0 ] || return 0
+	mkdir -p "$R/run/systemd"
+	"${FAKE_SYSTEMD:?}" "$R/run/systemd/private" "$@" >"$T/systemd.log" 2>&1 &
+	systemd=$!
+	for _ in $(seq 100); do
+		[ -S "$R/run/systemd/private" ] && break
+		sleep 0.05
+	done
+	[ -S "$R/run/systemd/private" ] || fail "the fake systemd did not start"
+	printf '+ systemd has queued: %s\n' "$*"
+}
+
+# The IOMMU group is checked against the devices of the guest being started, not against all guests' devices
+# together: linux lists the GPU only, win lists the GPU and its audio function (same group). vxm-vfio@0000:01:00.0 is
+# one unit for both guests, so the helper asks systemd whose start job is waiting for it.
+two_guests_one_group() {
 	fake_two_gpus "$R"
-	fake_guest win vxmnosuchuser 01:00.0 01:00.1
+	fake_guest linux nobody 01:00.0
+	fake_guest win nobody 01:00.0 01:00.1
+}
+
+case_group_of_starting_guest() {
+	need_root
+	two_guests_one_group
+
+	# systemctl start vxm-guest@linux: refused, the host keeps the device
+	systemd_jobs vxm-guest@linux.service:start vxm-vfio@0000:01:00.0.service:start
 	snapshot "$T/before"
 	vfio bind 01:00.0
 	expect_rc 1
-	expect_out "user vxmnosuchuser \(User= in /etc/vxm/win.conf\) does not exist"
+	expect_out "systemd is starting guest linux, which lists 0000:01:00.0 Device 1234:1111"
+	expect_out "0000:01:00.0 Device 1234:1111 cannot go to vfio-pci for guest linux: IOMMU group 1 also has devices that the host uses"
+	expect_out "Add each of them to the \[PCI\] section of /etc/vxm/linux.conf:"
+	expect_out "0000:01:00.1 Intel Corporation 82801I \(ICH9 Family\) HD Audio Controller \(driver snd_hda_intel\): add Device=0000:01:00.1"
+	expect_not_out "for guest win"
+	expect_out "nothing was changed"
+	grep -qx ListJobs "$T/systemd.log" || fail "vxm-vfio did not ask systemd"
+	ok "asked systemd (ListJobs)"
+	[ ! -s "$T/mock.log" ] || fail "the fake kernel saw writes"
 	expect_unchanged
+
+	# systemctl start vxm-guest@win: it takes the whole group
+	systemd_jobs vxm-guest@win.service:start
+	vfio bind 01:00.0
+	expect_rc 0
+	expect_out "systemd is starting guest win, which lists 0000:01:00.0 Device 1234:1111: the IOMMU group must go with that guest's devices"
+	expect_driver $GPU vfio-pci
+	vfio unbind 01:00.0
+	expect_rc 0
+	expect_driver $GPU bochs-drm
+
+	# a restart counts as a start; a stop job, or another guest's start, does not say who this is for
+	systemd_jobs vxm-guest@win.service:restart
+	vfio bind 01:00.0
+	expect_rc 0
+	vfio unbind 01:00.0
+	systemd_jobs vxm-guest@win.service:stop vxm-guest@other.service:start
+	vfio bind 01:00.0
+	expect_rc 1
+	expect_out "cannot go to vfio-pci for guest linux"
+	expect_out "systemd is starting none of the guests that list 0000:01:00.0 Device 1234:1111"
+	expect_driver $GPU bochs-drm
+}
+
+case_group_by_hand() {
+	need_root
+	two_guests_one_group
+	snapshot "$T/before"
+
+	# no systemd at all (no private socket): nothing says which guest, so each must take the group by itself
+	vfio bind 01:00.0
+	expect_rc 1
+	expect_out "cannot go to vfio-pci for guest linux: IOMMU group 1"
+	expect_not_out "for guest win"
+	expect_out "systemd is starting none of the guests that list 0000:01:00.0 Device 1234:1111, so each of them must be able to take the whole group. To bind it for one guest: vxm-vfio bind --guest NAME 0000:01:00.0"
+	expect_unchanged
+
+	# a socket that does not answer: the same, with a warning
+	mkdir -p "$R/run/systemd"
+	: >"$R/run/systemd/private"
+	vfio bind 01:00.0
+	expect_rc 1
+	expect_out "Could not ask systemd which guest is being started"
+	expect_out "cannot go to vfio-pci for guest linux"
+	rm "$R/run/systemd/private"
+
+	# --guest says which guest
+	vfio bind --guest linux 01:00.0
+	expect_rc 1
+	expect_out "cannot go to vfio-pci for guest linux"
+	expect_not_out "systemd is starting none"
+	vfio bind --guest nosuch 01:00.0
+	expect_rc 1
+	expect_out "Guest nosuch does not list 0000:01:00.0 Device 1234:1111"
+	vfio bind --guest 'bad@name' 01:00.0
+	expect_rc 2
+	expect_out 'Invalid guest name "bad@name"'
+	vfio unbind --guest win 01:00.0
+	expect_rc 2
+	expect_out "--guest only applies to bind"
+	rmdir "$R/run/systemd"
+	expect_unchanged
+
+	vfio bind --guest win 01:00.0
+	expect_rc 0
+	expect_driver $GPU vfio-pci
+	expect_node /dev/vfio/1 root:root 600
+	vfio unbind 01:00.0
+	expect_rc 0
+	expect_driver $GPU bochs-drm
+}
+
+case_special_config_files() {
+	need_root
+	# vxm-vfio reads every guest's config to find who lists the device: a FIFO among them used to hang every bind,
+	# and another user's drop-in could add the device to a guest of theirs
+	fake_two_gpus "$R"
+	fake_guest win nobody 01:00.0 01:00.1
+	mkfifo "$R/etc/vxm/stuck.conf"
+	fake_guest mallory nobody 01:00.0 01:00.1
+	chown 54321 "$R/etc/vxm/mallory.conf"
+	vfio bind 01:00.0
+	expect_rc 0
+	expect_out "Guest stuck has configuration errors \(see \"vxm check stuck\"\), ignoring it"
+	expect_out "Guest mallory has configuration errors"
+	expect_driver $GPU vfio-pci
+	expect_node /dev/vfio/1 root:root 600
+	vfio unbind 01:00.0
+	expect_rc 0
+	expect_driver $GPU bochs-drm
+}
+
+# Legacy: a record of vxm before per-guest lending says bind chowned the node; unbind still gives it back.
+case_legacy_node_owner() {
+	need_root
+	fake_two_gpus "$R"
+	fake_guest win nobody 01:00.0 01:00.1
+	vfio bind 01:00.1
+	expect_rc 0
+	vfio bind 01:00.0
+	expect_rc 0
+	echo "NODE_OWNER=0:0:0600" >>"$R/run/vxm/.state/vfio/$GPU"
+	chown nobody "$R/dev/vfio/1"
+	vfio unbind 01:00.0
+	expect_rc 0
+	expect_node /dev/vfio/1 root:root 600
+	vfio unbind 01:00.1
+	expect_rc 0
 }
 
 case_bad_usage() {
@@ -509,11 +554,11 @@ case_gpus() {
 	fake_two_gpus "$R"
 	run "$VXM_CLI" gpus
 	expect_rc 0
-	expect_out "^0000:00:01.0 Device 1234:1111"
-	expect_out "cannot pass through: it is the boot VGA device"
-	expect_out "^0000:01:00.0 Device 1234:1111"
-	expect_out "0000:01:00.1 \[0403\] Audio device +snd_hda_intel +Intel Corporation 82801I"
-	expect_out "can pass through; list in the guest's \[PCI\] section: Device=0000:01:00.0 Device=0000:01:00.1"
+	expect_out "^0000:00:01.0 +Device 1234:1111 +bochs-drm +0 +- +yes +no$"
+	expect_out "it is the boot VGA device"
+	expect_out "^0000:01:00.0 +Device 1234:1111 +bochs-drm +1 +- +no +yes$"
+	expect_out "0000:01:00.1 +Audio device +snd_hda_intel +Intel Corporation 82801I"
+	expect_out "In the guest's \[PCI\] section: Device=0000:01:00.0 Device=0000:01:00.1"
 	expect_not_out "^0000:01:00.1 "
 
 	run "$VXM_CLI" gpus --json
@@ -572,10 +617,10 @@ assert d["gpus"][0]["iommu_group"] is None
 PY
 	ok "IOMMU off, boot VGA, only GPU"
 	run "$VXM_CLI" gpus
-	expect_out "IOMMU group: none"
-	expect_out "cannot pass through: the IOMMU is off"
+	expect_out "^0000:01:00.0 +Device 1234:1111 +bochs-drm +- +- +yes +no$"
+	expect_out "^  - the IOMMU is off"
 	run "$VXM_CLI" gpus extra
-	expect_rc 2
+	expect_rc 1
 }
 
 cases=$(declare -F | sed -n 's/^declare -f case_//p')
