@@ -379,7 +379,13 @@ static int restore_all(UnitBackend *b, const char *orig_path, const StateFile *o
                 _cleanup_cpu_set_ CpuSet now = {};
                 if (b->get_allowed_cpus(b, units[i], &now) >= 0 && cpu_set_equal(&now, before))
                         continue;
-                int k = set_unit(b, units[i], before);
+                /* systemd writes cpuset.cpus only for a unit that sets AllowedCPUs=: one that goes back to unset
+                 * while a sibling keeps a value (an administrator's, another unit's), and so keeps the controller
+                 * enabled, would keep the narrowed cpuset in the kernel. Every online CPU first, then unset: the kernel
+                 * then lets it use every CPU, as before. */
+                int k = cpu_set_is_empty(before) ? set_unit(b, units[i], &online) : 0;
+                if (k >= 0)
+                        k = set_unit(b, units[i], before);
                 if (k < 0 && r >= 0)
                         r = k;
                 test_stop_point("release", units[i]);

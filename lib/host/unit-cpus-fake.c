@@ -21,6 +21,7 @@
 #include "basic/macro.h"
 #include "basic/root-path.h"
 #include "basic/strv.h"
+#include "host/host-isolation.h"
 #include "host/state-file.h"
 #include "host/unit-cpus.h"
 
@@ -97,12 +98,26 @@ static void write_effective(const char *unit, const CpuSet *s) {
         (void) root_write_file_atomic(p, line, 0644);
 }
 
-/* Sets the unit's value and what systemd has loaded for it. */
+/* Sets the unit's value and what systemd has loaded for it, and the kernel's cpusets as systemd leaves them: it writes
+ * cpuset.cpus only for units that set AllowedCPUs=, and enables the controller for the three units only while one
+ * of them sets it. So a unit that goes back to unset while a sibling keeps a value keeps its old cpuset in the
+ * kernel; once none sets one, every cgroup gets all online CPUs again. */
 static void apply(StateFile *s, const char *unit, const CpuSet *cpus) {
+        static const char *const units[] = HOST_ISOLATION_UNITS;
         _cleanup_free_ char *v = cpu_set_format(cpus), *loaded = key(unit, ".loaded"), *now = dropin_now(unit);
         state_file_set(s, unit, v);
         state_file_set(s, loaded, now);
-        write_effective(unit, cpus);
+        if (!cpu_set_is_empty(cpus)) {
+                write_effective(unit, cpus);
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                const char *w = state_file_get(s, units[i]);
+                if (w && *w)
+                        return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                write_effective(units[i], cpus);
 }
 
 static int fake_set_allowed_cpus(UnitBackend *b, const char *unit, const CpuSet *cpus) {
