@@ -50,7 +50,7 @@ static void help(FILE *f) {
                    "\n"
                    "Options:\n"
                    "  -h --help          Show this help\n"
-                   "     --gpu BDF      The GPU to pass through (vxm gpus lists them)\n");
+                   "     --gpu BDF       The GPU to pass through (vxm gpus lists them)\n");
 }
 
 /* Online CPUs: "0-7,16-23" from the kernel, else what libc says. */
