@@ -19,8 +19,8 @@
 
 typedef struct QemuPlan {
         const Guest *guest;
-        Firmware *firmware;
-        char *vars;                /* the guest's copy of the VARS template (host path) */
+        Firmware *firmware;        /* NULL for direct kernel boot ([Boot] Kernel=) */
+        char *vars;                /* the guest's copy of the VARS template (host path); NULL without firmware */
         ImageFormat *disk_formats; /* one per guest->disks */
         Placement placement;       /* vCPU topology, memory node, whether QEMU starts paused for pinning */
         /* Devices shared with the host, known only once vxm-vf@/vxm-mdev@ ran (lib/qemu/qemu-plan-shared.c): */
