@@ -330,6 +330,9 @@ static int write_guest_dropin(const Guest *g, Guest *const *all, const Conflicts
                             g->name);
         if (g->keyboard_auto || g->mouse_auto || g->keyboards || g->mice)
                 text_printf(t, "Requires=vxm-input@%s.service\nAfter=vxm-input@%s.service\n", g->name, g->name);
+        /* IsolateHost=: the host is confined before QEMU's first instruction, and given its CPUs back after QEMU. */
+        if (g->placement.isolate_host)
+                text_printf(t, "Requires=vxm-isolate@%s.service\nAfter=vxm-isolate@%s.service\n", g->name, g->name);
         /* The monitor follows the guest: vxm-ddc@ binds to the guest unit and is ordered after it. */
         if (g->monitor)
                 text_printf(t, "Wants=vxm-ddc@%s.service\n", g->name);

@@ -95,8 +95,34 @@ int guest_stop(const char *name, const char *main_pid) {
         return 0;
 }
 
-/* ExecStartPost=: the start job ends when QEMU answers QMP, or fails when QEMU exits before that (a VFIO group that
- * is not viable, a missing TPM socket, ...), so `systemctl start` reports what really happened. */
+/* The placement the guest declared, applied before its first instruction: `run` started QEMU paused (-S,
+ * "prelaunch") exactly when its threads are to be pinned. A paused QEMU is let go only after pinning, also when the
+ * config changed since `run` and no longer pins anything, so no guest waits forever; a running one was not to be
+ * pinned. */
+static int place_and_go(const char *name, pid_t pid, Qmp *q, const char *status) {
+        if (!status || strcmp(status, "prelaunch") != 0)
+                return 0;
+        _cleanup_guest_free_ Guest *g = NULL;
+        int r = guest_load(name, &g);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read the configuration of guest %s to place it: %m", name);
+        Placement pl;
+        r = placement_for_guest(g, &pl);
+        if (r < 0)
+                return log_error_errno(r, "Guest %s cannot be placed as its configuration says (see above).", name);
+        r = guest_pin_threads(g, &pl, pid, q);
+        placement_done(&pl);
+        if (r < 0)
+                return log_error_errno(r, "Pinning guest %s failed; not letting it run unpinned.", name);
+        r = qmp_execute(q, "cont", NULL, now_usec() + QMP_CONNECT_TIMEOUT, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Cannot start the vCPUs of guest %s (QMP cont): %m", name);
+        return 0;
+}
+
+/* ExecStartPost=: the start job ends when QEMU answers QMP (and its threads are where the placement says), or fails
+ * when QEMU exits before that (a VFIO group that is not viable, a missing TPM socket, ...) or cannot be placed, so
+ * `systemctl start` reports what really happened. */
 int guest_started(const char *name, const char *main_pid) {
         log_set_guest(name);
         pid_t pid = parse_pid(main_pid);
@@ -114,8 +140,14 @@ int guest_started(const char *name, const char *main_pid) {
                 if (r >= 0)
                         r = qmp_execute(q, "query-status", NULL, now_usec() + QMP_CONNECT_TIMEOUT, &status);
                 if (r >= 0) {
+                        r = place_and_go(name, pid, q, json_get_string(status, "status"));
+                        if (r < 0)
+                                return r;
+                        _cleanup_json_free_ JsonValue *now = NULL;
+                        if (qmp_execute(q, "query-status", NULL, now_usec() + QMP_CONNECT_TIMEOUT, &now) < 0)
+                                now = NULL;
                         log_info("Guest %s is %s (QEMU PID %d, QMP answered after %.1fs).", name,
-                                 json_get_string(status, "status") ?: "up", (int) pid, (now_usec() - start) / 1e6);
+                                 json_get_string(now, "status") ?: "up", (int) pid, (now_usec() - start) / 1e6);
                         return 0;
                 }
                 if (now_usec() >= deadline)

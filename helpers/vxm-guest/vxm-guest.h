@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <sys/types.h>
+
+#include "config/config.h"
+#include "host/placement.h"
+#include "qemu/qmp.h"
+
 /* vxm-guest's commands, one file each: run (ExecStart=), started
  * (ExecStartPost=), stop (ExecStop=), finish (ExecStopPost=),
  * network-up/network-down (as root: ExecStartPre=+, ExecStopPost=+). */
@@ -12,3 +18,7 @@ int guest_network_up(const char *name);
 int guest_network_down(const char *name);
 int guest_devices_up(const char *name);
 int guest_devices_down(const char *name);
+
+/* ExecStartPost=: pins QEMU's threads (PID pid, QMP q) where pl says and reads the result back; 0 or -errno, logged.
+ * In pin.c. */
+int guest_pin_threads(const Guest *g, const Placement *pl, pid_t pid, Qmp *q);

@@ -44,3 +44,20 @@ char *unit_active_state(sd_bus *bus, const char *unit) {
         sd_bus_message_unref(reply);
         return state;
 }
+
+pid_t unit_main_pid(sd_bus *bus, const char *unit) {
+        if (!bus)
+                return 0;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *object;
+        uint32_t pid = 0;
+        int r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                   "org.freedesktop.systemd1.Manager", "GetUnit", &error, &reply, "s", unit);
+        if (r >= 0 && sd_bus_message_read(reply, "o", &object) >= 0)
+                (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", object,
+                                                   "org.freedesktop.systemd1.Service", "MainPID", &error, 'u', &pid);
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        return (pid_t) pid;
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <sys/types.h>
+
 #include <systemd/sd-bus.h>
 
 /* systemd over D-Bus, for the commands that show unit states. */
@@ -16,3 +18,5 @@ static inline void bus_closep(sd_bus **b) {
 /* A unit's ActiveState ("active", "inactive", "failed", ...) without loading it: a unit systemd has not loaded is
  * inactive. NULL when systemd could not be asked. malloc'd. */
 char *unit_active_state(sd_bus *bus, const char *unit);
+/* A service's MainPID: 0 when it has none, is not loaded, or systemd could not be asked (bus NULL). */
+pid_t unit_main_pid(sd_bus *bus, const char *unit);

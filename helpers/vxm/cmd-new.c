@@ -180,6 +180,10 @@ static void write_config(FILE *f, const Plan *p) {
         fprintf(f, "# %u of this host's %u CPUs: the others stay with the host and QEMU's own threads.\n", p->cpus,
                 p->host_cpus);
         fprintf(f, "CPUs=%u\n", p->cpus);
+        fprintf(f,
+                "# Each vCPU on a host CPU of its own: whole cores on the GPU's NUMA node (vxm check %s shows which),\n"
+                "# and host processes kept off them while the guest runs.\n#CPUAffinity=auto\n#IsolateHost=yes\n",
+                p->name);
         fprintf(f, "# yes: start at boot (boot with vxm.autostart=0 to skip it once).\nAutostart=no\n");
         fprintf(f, "# QEMU and swtpm run as this user (default: the vxm system user).\n#User=vxm\n");
         if (!p->kvm)

@@ -14,6 +14,7 @@
 #include "guest-info.h"
 #include "host/state-file.h"
 #include "output.h"
+#include "status-placement.h"
 #include "status.h"
 
 /* The units a guest uses, in start order, guest first: what the generator makes it require. */
@@ -28,6 +29,7 @@ static size_t guest_units(const Guest *g, GuestUnit **ret) {
                 { g->tpm, "vxm-swtpm", "TPM emulator" },
                 { g->keyboard_auto || g->mouse_auto || g->keyboards || g->mice, "vxm-input", "evdev input" },
                 { g->monitor != NULL, "vxm-ddc", "monitor input switching" },
+                { g->placement.isolate_host, "vxm-isolate", "host processes off the guest's CPUs" },
         };
         GuestUnit *u = xmalloc((1 + g->n_devices + ELEMENTSOF(steps) + status_shared_max_units(g)) * sizeof *u);
         size_t n = 0;
@@ -54,7 +56,9 @@ static void guest_units_free(GuestUnit *u, size_t n) {
 
 /* The records a guest's steps may have written: one per device, one per per-guest step. */
 static char **guest_record_paths(const Guest *g) {
-        static const char *const kinds[] = { "vfio-lend", "hugepages", "lookingglass", "input", "ddc", "tap" };
+        static const char *const kinds[] = {
+                "vfio-lend", "hugepages", "lookingglass", "input", "ddc", "tap", "isolate"
+        };
         char **paths = NULL;
         for (size_t i = 0; i < g->n_devices; i++) {
                 char bdf[PCI_ADDRESS_STRLEN];
@@ -110,6 +114,7 @@ static void print_guest(sd_bus *bus, const GuestInfo *gi) {
         }
         guest_units_free(units, n);
         status_shared_print_holds(g);
+        status_print_placement(bus, g);
         print_records(g);
         printf("\n  Logs: journalctl VXM_GUEST=%s, or journalctl -u 'vxm-*@%s*'\n", g->name, g->name);
 }

@@ -440,6 +440,60 @@ static int parse_mac_value(Parser *p, const char *key, const char *value, void *
         return parse_string_value(p, key, lower, field);
 }
 
+/* --- placement: CPUAffinity=, EmulatorCPUs=, [Memory] Node= --- */
+
+/* A non-empty CPU list in systemd's syntax; an empty value resets the key to its default. */
+static int parse_cpu_list(Parser *p, const char *key, const char *value, CpuSet *ret) {
+        const char *why = NULL;
+        _cleanup_cpu_set_ CpuSet set = {};
+        if (cpu_set_parse(value, &set, &why) < 0) {
+                parser_error(p, "%s=%s: %s", key, value, why);
+                return -EINVAL;
+        }
+        if (*value && cpu_set_is_empty(&set)) {
+                parser_error(p, "%s=%s: lists no CPU", key, value);
+                return -EINVAL;
+        }
+        cpu_set_copy(ret, &set);
+        return 0;
+}
+
+static int parse_cpu_affinity_value(Parser *p, const char *key, const char *value, void *field) {
+        GuestPlacement *pl = field;
+        if (strcmp(value, "auto") == 0) {
+                cpu_set_done(&pl->cpu_affinity);
+                pl->cpu_affinity_auto = true;
+                return 0;
+        }
+        if (parse_cpu_list(p, key, value, &pl->cpu_affinity) < 0)
+                return -EINVAL;
+        pl->cpu_affinity_auto = false;
+        return 0;
+}
+
+static int parse_emulator_cpus_value(Parser *p, const char *key, const char *value, void *field) {
+        return parse_cpu_list(p, key, value, field);
+}
+
+static int parse_memory_node_value(Parser *p, const char *key, const char *value, void *field) {
+        unsigned long v;
+        if (strcmp(value, "auto") == 0 || !*value) {
+                *(int *) field = MEMORY_NODE_AUTO;
+                return 0;
+        }
+        /* Not "no": a boolean parser would also take "0", which is node 0 here. */
+        if (strcmp(value, "none") == 0) {
+                *(int *) field = MEMORY_NODE_NONE;
+                return 0;
+        }
+        if (parse_unsigned(value, 1023, &v) < 0) {
+                parser_error(p, "%s=%s: expected auto, none or a NUMA node number (0 to 1023)", key, value);
+                return -EINVAL;
+        }
+        *(int *) field = (int) v;
+        return 0;
+}
+
 /* Splits "HEAD,opt=val,opt=val" in place; calls fn for each option. */
 typedef int (*OptionFn)(Parser *p, const char *key, const char *opt, const char *val, void *item);
 
@@ -782,6 +836,9 @@ static const KeyTable keys[] = {
         { "Guest", "User", parse_user_value, FIELD(user) },
         { "Guest", "Accelerator", parse_accelerator_value, FIELD(accelerator) },
         { "Guest", "ShutdownTimeout", parse_timeout_value, FIELD(shutdown_timeout) },
+        { "Guest", "CPUAffinity", parse_cpu_affinity_value, FIELD(placement) },
+        { "Guest", "EmulatorCPUs", parse_emulator_cpus_value, FIELD(placement.emulator_cpus) },
+        { "Guest", "IsolateHost", parse_bool_value, FIELD(placement.isolate_host) },
         { "PCI", "Device", parse_device_value, 0 },
         { "PCI", "VirtualFunction", parse_virtual_function_value, 0 },
         { "PCI", "Mdev", parse_mdev_value, 0 },
@@ -793,6 +850,7 @@ static const KeyTable keys[] = {
         { "Boot", "Initrd", parse_absolute_path_value, FIELD(initrd) },
         { "Boot", "Append", parse_string_value, FIELD(append) },
         { "Memory", "Hugepages", parse_hugepages_value, FIELD(hugepages) },
+        { "Memory", "Node", parse_memory_node_value, FIELD(placement.memory_node) },
         { "LookingGlass", "Resolution", parse_resolution_value, 0 },
         { "LookingGlass", "Size", parse_lg_size_value, 0 },
         { "LookingGlass", "File", parse_lg_file_value, FIELD(lg_file) },
@@ -1074,6 +1132,7 @@ static Guest *guest_new(const char *name) {
         g->ddc_feature = VCP_INPUT_SOURCE;
         g->host_input = g->guest_input = -1;
         g->network = NETWORK_USER;
+        g->placement.memory_node = MEMORY_NODE_AUTO;
         return g;
 }
 
@@ -1101,6 +1160,28 @@ static int combination_error(const Guest *g, const char *section, const char *ke
         else
                 log_error("%s: %s", g->path, msg);
         return -EINVAL;
+}
+
+bool guest_vcpus_pinned(const Guest *g) {
+        return g->placement.cpu_affinity_auto || !cpu_set_is_empty(&g->placement.cpu_affinity);
+}
+
+/* What the placement keys say together; what they mean on this host is checked when the guest starts. */
+static int placement_validate(const Guest *g) {
+        const GuestPlacement *pl = &g->placement;
+        int r = 0;
+        unsigned n = cpu_set_count(&pl->cpu_affinity);
+        if (!pl->cpu_affinity_auto && n > 0 && n < g->cpus) {
+                _cleanup_free_ char *list = cpu_set_format(&pl->cpu_affinity);
+                r = combination_error(g, "Guest", "CPUAffinity",
+                                      "CPUAffinity=%s has %u CPU%s, but CPUs=%u needs one host CPU per vCPU", list, n,
+                                      n == 1 ? "" : "s", g->cpus);
+        }
+        if (pl->isolate_host && !guest_vcpus_pinned(g))
+                r = combination_error(g, "Guest", "IsolateHost",
+                                      "IsolateHost=yes needs CPUAffinity= (auto or a list): the CPUs to keep free of "
+                                      "host processes");
+        return r;
 }
 
 /* [Display]: the inputs are values of Feature=, which may come after them in the file. */
@@ -1186,6 +1267,8 @@ static int guest_validate(Guest *g) {
         if (g->hugepages != HUGEPAGES_NO && g->memory % page != 0)
                 r = combination_error(g, "Guest", "Memory", "Memory= must be a multiple of the hugepage size (%s)",
                                       g->hugepages == HUGEPAGES_1G ? "1G" : "2M");
+        if (placement_validate(g) < 0)
+                r = -EINVAL;
         return r;
 }
 
@@ -1301,6 +1384,8 @@ Guest *guest_free(Guest *g) {
         free(g->disks);
         free(g->bridge);
         free(g->mac);
+        cpu_set_done(&g->placement.cpu_affinity);
+        cpu_set_done(&g->placement.emulator_cpus);
         free(g);
         return NULL;
 }

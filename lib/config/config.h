@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "basic/cpu-set.h"
 #include "config/display-spec.h"
 #include "config/pci-address.h"
 
@@ -32,6 +33,19 @@ typedef enum DiskBus {
         DISK_BUS_VIRTIO,
         DISK_BUS_NVME,
 } DiskBus;
+
+/* Where the guest runs on the host: [Guest] CPUAffinity=, EmulatorCPUs=, IsolateHost= and [Memory] Node=. Only the
+ * syntax is checked here; what the CPUs and nodes mean on this host is lib/host/placement.c's job at start. */
+#define MEMORY_NODE_AUTO (-1) /* Node=auto (default): the GPU's node */
+#define MEMORY_NODE_NONE (-2) /* Node=none: guest RAM is not bound to a node */
+
+typedef struct GuestPlacement {
+        bool cpu_affinity_auto; /* CPUAffinity=auto: whole cores on the GPU's NUMA node */
+        CpuSet cpu_affinity;    /* CPUAffinity=LIST; empty and not auto: vCPUs are not pinned */
+        CpuSet emulator_cpus;   /* EmulatorCPUs=LIST; empty: the default (see vxm.conf(5)) */
+        bool isolate_host;      /* IsolateHost=, default no */
+        int memory_node;        /* [Memory] Node=N, or MEMORY_NODE_AUTO / MEMORY_NODE_NONE */
+} GuestPlacement;
 
 /* Where a setting came from, for messages that tell the user which line to change. */
 typedef struct ConfigSource {
@@ -80,6 +94,7 @@ typedef struct Guest {
         char *user;                /* default "vxm" */
         Accelerator accelerator;   /* default kvm */
         unsigned shutdown_timeout; /* ShutdownTimeout=, seconds; default 120 */
+        GuestPlacement placement;  /* CPUAffinity=, EmulatorCPUs=, IsolateHost=, [Memory] Node= */
 
         /* [PCI] */
         GuestDevice *devices;
@@ -162,6 +177,9 @@ int guest_list(char ***ret);
 
 /* Where [section] key= was last set for this guest; NULL when it was not set (the default applies). */
 const ConfigSource *guest_key_source(const Guest *g, const char *section, const char *key);
+
+/* Are the guest's vCPUs pinned (CPUAffinity= auto or a list)? */
+bool guest_vcpus_pinned(const Guest *g);
 
 /* Has the guest this exact function? */
 bool guest_has_device(const Guest *g, const PciAddress *a);

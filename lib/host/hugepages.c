@@ -15,6 +15,7 @@
 #include "basic/stop-point.h"
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "host/placement.h"
 #include "host/state-file.h"
 #include "host/state-lock.h"
 
@@ -100,19 +101,13 @@ int hugepage_pool_for_guest(const Guest *g, HugepagePool *ret) {
         if (pool.page_size == 0)
                 return -EINVAL;
 
-        if (g->n_devices > 0) {
-                char bdf[PCI_ADDRESS_STRLEN];
-                pci_address_format(&g->devices[0].address, bdf);
-                _cleanup_free_ char *path = xasprintf("/sys/bus/pci/devices/%s/numa_node", bdf);
-                _cleanup_free_ char *line = NULL;
-                int node;
-                if (root_read_line(path, &line) == 0 && sscanf(line, "%d", &node) == 1 && node >= 0) {
-                        pool.node = node;
-                        _cleanup_free_ char *dir = hugepage_pool_dir(&pool);
-                        if (!root_exists(dir)) {
-                                log_debug("%s does not exist, using the global pool.", dir);
-                                pool.node = -1;
-                        }
+        /* The node guest RAM is bound to ([Memory] Node=, by default the GPU's): QEMU takes the pages from there. */
+        pool.node = placement_memory_node(g);
+        if (pool.node >= 0) {
+                _cleanup_free_ char *dir = hugepage_pool_dir(&pool);
+                if (!root_exists(dir)) {
+                        log_debug("%s does not exist, using the global pool.", dir);
+                        pool.node = -1;
                 }
         }
         *ret = pool;

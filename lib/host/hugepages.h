@@ -5,7 +5,8 @@
 
 #include "config/config.h"
 
-/* Reserving exactly the hugepages one guest needs, on the NUMA node of its first GPU, and giving back exactly those.
+/* Reserving exactly the hugepages one guest needs, on the NUMA node its RAM is bound to (its first GPU's), and giving
+ * back exactly those.
  *
  * The record (/run/vxm/.state/hugepages/NAME) says which pool, how many pages the guest needs, how many it added
  * and what nr_hugepages was before. All changes to nr_hugepages happen under /run/vxm/.state/hugepages/.lock. */
@@ -20,8 +21,9 @@ uint64_t hugepages_needed(uint64_t memory, uint64_t page_size);
 uint64_t hugepage_size_bytes(HugepageSize size);
 /* "/sys/devices/system/node/node0/hugepages/hugepages-2048kB" or "/sys/kernel/mm/hugepages/hugepages-2048kB". */
 char *hugepage_pool_dir(const HugepagePool *pool);
-/* The pool for the guest: the numa_node of its first PCI device, -1 when it has none or the kernel says -1 or the
- * node has no pool of that size. */
+/* The pool for the guest: the node its RAM is bound to (placement_memory_node(): [Memory] Node=, by default the
+ * numa_node of its first PCI device); -1, the global pool, when it is not bound or the node has no pool of that
+ * size. */
 int hugepage_pool_for_guest(const Guest *g, HugepagePool *ret);
 
 /* How reserving behaves; the defaults are what the helper uses. */

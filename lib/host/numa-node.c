@@ -9,6 +9,7 @@
 #include "basic/parse-util.h"
 #include "basic/root-path.h"
 #include "host/numa-node.h"
+#include "host/placement.h"
 
 #define NODE_DIR "/sys/devices/system/node"
 
@@ -31,55 +32,6 @@ static void for_each_node(void (*fn)(int node, void *userdata), void *userdata) 
                     de->d_name[4] >= '0' && de->d_name[4] <= '9')
                         fn((int) n, userdata);
         }
-}
-
-/* Is cpu in a cpulist such as "0-3,8-11"? */
-static bool cpulist_has(const char *list, unsigned cpu) {
-        for (const char *p = list; *p;) {
-                char *end;
-                unsigned long a = strtoul(p, &end, 10), b = a;
-                if (end == p)
-                        return false;
-                if (*end == '-') {
-                        const char *q = end + 1;
-                        b = strtoul(q, &end, 10);
-                        if (end == q)
-                                return false;
-                }
-                if (cpu >= a && cpu <= b)
-                        return true;
-                if (*end != ',')
-                        return false;
-                p = end + 1;
-        }
-        return false;
-}
-
-typedef struct CpuCount {
-        const unsigned *cpus;
-        size_t n;
-        int best;
-        size_t best_count;
-} CpuCount;
-
-static void count_cpus(int node, void *userdata) {
-        CpuCount *c = userdata;
-        _cleanup_free_ char *p = xasprintf(NODE_DIR "/node%d/cpulist", node), *list = NULL;
-        if (root_read_line(p, &list) < 0)
-                return;
-        size_t k = 0;
-        for (size_t i = 0; i < c->n; i++)
-                k += cpulist_has(list, c->cpus[i]);
-        if (k > c->best_count || (k == c->best_count && k > 0 && node < c->best)) {
-                c->best = node;
-                c->best_count = k;
-        }
-}
-
-int numa_node_of_cpus(const unsigned *cpus, size_t n) {
-        CpuCount c = { .cpus = cpus, .n = n, .best = -1 };
-        for_each_node(count_cpus, &c);
-        return c.best;
 }
 
 typedef struct FreeMemory {
@@ -109,20 +61,11 @@ int numa_node_most_free(void) {
         return f.best;
 }
 
-/* The CPUs the guest's vCPUs are pinned to. [Guest] CPUAffinity= comes with issue 12, which owns that key: until it
- * is merged there are none, and this is the one place to read them from. Returns how many it put in *ret. */
-static size_t guest_pinned_cpus(const Guest *g, unsigned **ret) {
-        *ret = NULL;
-        return 0;
-}
-
+/* The node of the CPUs its vCPUs are pinned to (CPUAffinity=), else the node its RAM is bound to ([Memory] Node=, by
+ * default its GPU's): one computation with vxm-guest and vxm-isolate (placement.c). */
 int guest_numa_node(const Guest *g) {
-        _cleanup_free_ unsigned *cpus = NULL;
-        size_t n = guest_pinned_cpus(g, &cpus);
-        if (n > 0) {
-                int node = numa_node_of_cpus(cpus, n);
-                if (node >= 0)
-                        return node;
-        }
-        return numa_node_most_free();
+        int node = placement_vcpu_node(g);
+        if (node < 0)
+                node = placement_memory_node(g);
+        return node >= 0 ? node : numa_node_most_free();
 }

@@ -112,22 +112,30 @@ static const char hyperv_flags[] = "hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_v
 
 static int part_cpu(QemuArgv *a, const QemuPlan *p) {
         const Guest *g = p->guest;
+        /* Pinned vCPUs sit on known host cores, so the host's cache topology is true for them: KVM passes the
+         * vendor's cache leaves through (what libvirt calls cache mode passthrough); TCG describes an L3 shared by
+         * all vCPUs. Unpinned vCPUs keep QEMU's defaults. */
+        bool pinned = p->placement.vcpu_cpu != NULL;
         qemu_argv_add(a, "-cpu");
         if (g->accelerator == ACCELERATOR_TCG)
-                qemu_argv_add(a, "max");
+                qemu_argv_add(a, pinned ? "max,l3-cache=on" : "max");
         else {
-                _cleanup_free_ char *cpu = xasprintf("host,%s", hyperv_flags);
+                _cleanup_free_ char *cpu =
+                        xasprintf("host,%s%s", hyperv_flags, pinned ? ",host-cache-info=on,l3-cache=off" : "");
                 qemu_argv_add(a, cpu);
                 /* hv_stimer replaces the HPET; Windows otherwise prefers the slower emulated one. */
                 qemu_argv_add_machine(a, "hpet", "off");
         }
-        /* One socket: Windows client editions use at most one or two sockets and would ignore the rest. */
+        /* One socket: Windows client editions use at most one or two sockets and would ignore the rest. When vCPUs
+         * 2k and 2k+1 are pinned to the two threads of one host core, the guest is told they are SMT siblings, so its
+         * scheduler spreads work over cores first, as on the host. */
+        bool smt = p->placement.smt_pairs;
         OptString o;
         _cleanup_free_ char *n = xasprintf("%u", g->cpus);
         opt_string_init(&o, n);
         opt_string_add(&o, "sockets", "1");
-        opt_string_addf(&o, "cores", "%u", g->cpus);
-        opt_string_add(&o, "threads", "1");
+        opt_string_addf(&o, "cores", "%u", smt ? g->cpus / 2 : g->cpus);
+        opt_string_add(&o, "threads", smt ? "2" : "1");
         qemu_argv_add_opts(a, "-smp", &o);
         return 0;
 }
@@ -140,8 +148,22 @@ static int part_memory(QemuArgv *a, const QemuPlan *p) {
         opt_string_init(&o, size);
         qemu_argv_add_opts(a, "-m", &o);
 
-        if (g->hugepages == HUGEPAGES_NO)
+        if (g->hugepages == HUGEPAGES_NO) {
+                /* Plain RAM follows the placement too ([Memory] Node=, by default the GPU's node): DMA from the device
+                 * and the vCPUs' accesses stay local. policy=bind: better a clear failure at start than RAM that
+                 * silently lands on the far node. */
+                int node = p->placement.memory_node;
+                if (node < 0)
+                        return 0;
+                opt_string_init(&o, "memory-backend-ram");
+                opt_string_add(&o, "id", "vxm-ram");
+                opt_string_add(&o, "size", size);
+                opt_string_addf(&o, "host-nodes", "%d", node);
+                opt_string_add(&o, "policy", "bind");
+                qemu_argv_add_opts(a, "-object", &o);
+                qemu_argv_add_machine(a, "memory-backend", "vxm-ram");
                 return 0;
+        }
         /* A hugetlb memfd needs no hugetlbfs mount the guest's user could write to: it draws from the pages that
          * vxm-hugepages@ reserved. prealloc makes a shortage fail at start, not as a SIGBUS in a running guest. */
         opt_string_init(&o, "memory-backend-memfd");
@@ -406,6 +428,7 @@ static const QemuArgvPart parts[] = {
         part_tpm,
         part_control,
         part_sandbox,
+        qemu_argv_placement, /* issue 12 */
 };
 
 int qemu_argv_build(const QemuPlan *p, char ***ret) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "host/placement.h"
 #include "qemu/firmware.h"
 #include "qemu/image-format.h"
 
@@ -21,6 +22,7 @@ typedef struct QemuPlan {
         Firmware *firmware;        /* NULL for direct kernel boot ([Boot] Kernel=) */
         char *vars;                /* the guest's copy of the VARS template (host path); NULL without firmware */
         ImageFormat *disk_formats; /* one per guest->disks */
+        Placement placement;       /* vCPU topology, memory node, whether QEMU starts paused for pinning */
         /* Devices shared with the host, known only once vxm-vf@/vxm-mdev@ ran (lib/qemu/qemu-plan-shared.c): */
         char **vfs;        /* one per guest->vfs: the VF its hold names, NULL while none is held */
         char **mdev_uuids; /* one per guest->mdevs: its record's UUID, else uuid= or the derived one; NULL if none */
@@ -92,6 +94,8 @@ enum {
 /* issue 6 */
 int qemu_argv_looking_glass(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-looking-glass.c */
 int qemu_argv_input(QemuArgv *a, const QemuPlan *p);         /* lib/qemu/qemu-argv-input.c */
+/* issue 12 */
+int qemu_argv_placement(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-placement.c */
 /* issue 11 */
 int qemu_argv_shared(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-shared.c: VFs and mdevs */
 /* lib/qemu/qemu-plan-shared.c: fills vfs and mdev_uuids, and frees them */

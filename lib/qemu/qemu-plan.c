@@ -99,6 +99,8 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
                 if (k < 0)
                         r = k;
         }
+        if (placement_for_guest(g, &p.placement) < 0)
+                r = -EINVAL;
         if (qemu_plan_shared(g, &p) < 0)
                 r = -EINVAL;
         if (r < 0) {
@@ -120,6 +122,7 @@ void qemu_plan_done(QemuPlan *p) {
         firmware_free(p->firmware);
         free(p->vars);
         free(p->disk_formats);
+        placement_done(&p->placement);
         qemu_plan_shared_done(p);
         *p = (QemuPlan){};
 }

@@ -67,9 +67,12 @@ instances=(
         vxm-input@win-11.service
         vxm-undo@win-11.service
         vxm-guest@win-11.service
+        vxm-isolate@win-11.service
+        vxm-isolate-recover.service
 )
 for instance in "${instances[@]}"; do
         template=${instance%%@*}@.service
+        [[ $instance == *@* ]] || template=$instance
         helper=$(sed -n 's|^ExecStart=\([^ ]*\).*|\1|p' "$root$unitdir/$template")
         if [[ ! -x $root$helper ]]; then
                 # A template may land before its helper; say so instead of passing silently (and fail where
@@ -148,8 +151,10 @@ for instance in "${instances[@]}"; do
         *) limit=5.0 ;;
         esac
         template=${instance%%@*}@.service
+        unit=$root$unitdir/$template:$instance
+        [[ $instance == *@* ]] || unit=$root$unitdir/$instance
         status=0
-        systemd-analyze security --offline=yes --root="$root" "$root$unitdir/$template:$instance" \
+        systemd-analyze security --offline=yes --root="$root" "$unit" \
                 > "$work/security.log" 2>&1 || status=$?
         score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' "$work/security.log")
         if [[ -n $score ]] && awk -v s="$score" -v l="$limit" 'BEGIN { exit !(s <= l) }'; then

@@ -5,6 +5,7 @@
 #include <syslog.h>
 
 #include "basic/log.h"
+#include "basic/cpu-set.h"
 #include "basic/macro.h"
 #include "basic/strv.h"
 #include "fake-pci.h"
@@ -159,15 +160,19 @@ static void test_numa(void) {
         fake_root_write("/sys/devices/system/node/node1/cpulist", "4-7,12-15\n");
         fake_root_mkdir("/sys/devices/system/node/possible-not-a-node");
         tap_is_int(numa_node_most_free(), 1, "node 1 has the most free memory");
-        unsigned cpus[] = { 8, 9, 5 };
-        tap_is_int(numa_node_of_cpus(cpus, 3), 0, "CPUs 8,9,5: most on node 0");
-        unsigned far[] = { 12, 13 };
-        tap_is_int(numa_node_of_cpus(far, 2), 1, "CPUs 12,13: node 1");
-        unsigned none[] = { 40 };
-        tap_is_int(numa_node_of_cpus(none, 1), -1, "an unknown CPU: no node");
 
-        Guest g = { .name = (char *) "x" };
+        Guest g = { .name = (char *) "x", .path = (char *) "/etc/vxm/x.conf", .cpus = 2 };
+        g.placement.memory_node = MEMORY_NODE_AUTO;
         tap_is_int(guest_numa_node(&g), 1, "a guest without pinned CPUs: the node with the most free memory");
+        g.placement.memory_node = 0;
+        tap_is_int(guest_numa_node(&g), 0, "[Memory] Node=0: that node");
+
+        /* CPUAffinity= on node 0, where less memory is free: the vCPUs' node wins (placement.c decides) */
+        fake_root_write("/sys/devices/system/cpu/online", "0-15\n");
+        g.placement.memory_node = MEMORY_NODE_AUTO;
+        tap_ok(cpu_set_parse("8-9", &g.placement.cpu_affinity, NULL) == 0, "CPUAffinity=8-9");
+        tap_is_int(guest_numa_node(&g), 0, "vCPUs pinned to CPUs 8,9: node 0");
+        cpu_set_done(&g.placement.cpu_affinity);
 }
 
 static void test_uuid(void) {

@@ -110,6 +110,14 @@ healthy_host_only() {
 	echo 0 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 	echo 0 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 	echo -1 >"$R/sys/devices/pci0000:00/0000:01:00.0/numa_node"
+	# one NUMA node of two 2-thread cores (a kernel without NUMA has no /sys/devices/system/node)
+	mkdir -p "$R/sys/devices/system/cpu"
+	echo 0-3 >"$R/sys/devices/system/cpu/online"
+	echo 0-3 >"$R/sys/devices/system/cpu/present"
+	for c in 0 1 2 3; do
+		mkdir -p "$R/sys/devices/system/cpu/cpu$c/topology"
+		echo "$((c / 2 * 2))-$((c / 2 * 2 + 1))" >"$R/sys/devices/system/cpu/cpu$c/topology/thread_siblings_list"
+	done
 	fake_bars 0000:00:01.0 "0xfc000000 0x1000000 0x42208"
 	fake_bars 0000:01:00.0 "0x800000000 0x10000000 $MEM64PREF" - "0xfd000000 0x4000 $MEM32"
 	fake_bars 0000:01:00.1 "0xfd010000 0x4000 $MEM32"

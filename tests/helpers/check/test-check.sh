@@ -71,6 +71,8 @@ case_healthy() {
 	has secure-boot ok win "SecureBoot=no; /usr/share/qemu/firmware/40-edk2-x86_64-secure-enrolled.json would offer it"
 	has hugepages ok win "2048 2M pages needed: 0 free in the pool, 2447 more free as whole blocks"
 	has swtpm ok win "swtpm 0.7.1 and swtpm_setup 0.7.1, TPM 2.0"
+	has numa ok win "^one NUMA node \(CPUs 0-3\): every CPU is as close to the GPU$"
+	has cpu-auto ok win "^CPUAffinity=auto would take CPUs 2-3 on node 0 \(vCPUs 0-1 on 2,3\)$"
 }
 
 # The text form: headings, one line per finding with its id, hints under the line, the summary; exit status 1.
@@ -840,6 +842,136 @@ case_status_records() {
 	expect_out "^    /run/vxm/.state/hugepages/win: NODE=-1 ADDED=118$"
 	grep -q comment "$T/out" && fail "the record's comment is shown"
 	ok "no comment"
+}
+
+# --- placement (issue 12): the GPU's node, its CPUs and siblings, what auto chooses, the guest's placement ---
+
+# The fake GPU on node 1 of two nodes of two 2-thread cores (CPU n and n+4 siblings; node 0: 0-1,4-5, node 1:
+# 2-3,6-7), 1536 MiB per node, cgroup v2 with cpuset.
+numa_host() {
+	healthy_host
+	local c
+	mkdir -p "$R/sys/devices/system/cpu"
+	echo 0-7 >"$R/sys/devices/system/cpu/online"
+	echo 0-7 >"$R/sys/devices/system/cpu/present"
+	for c in 0 1 2 3 4 5 6 7; do
+		mkdir -p "$R/sys/devices/system/cpu/cpu$c/topology"
+		echo "$((c % 4)),$((c % 4 + 4))" >"$R/sys/devices/system/cpu/cpu$c/topology/thread_siblings_list"
+	done
+	for n in 0 1; do
+		mkdir -p "$R/sys/devices/system/node/node$n"
+		printf 'Node %s MemTotal:        1572864 kB\nNode %s MemFree:         1048576 kB\n' $n $n \
+			>"$R/sys/devices/system/node/node$n/meminfo"
+	done
+	echo 0-1,4-5 >"$R/sys/devices/system/node/node0/cpulist"
+	echo 2-3,6-7 >"$R/sys/devices/system/node/node1/cpulist"
+	echo 1 >"$R/sys/devices/pci0000:00/0000:01:00.0/numa_node"
+	mkdir -p "$R/sys/fs/cgroup"
+	echo "cpuset cpu io memory pids" >"$R/sys/fs/cgroup/cgroup.controllers"
+}
+placement_guest() { # placement_guest NAME LINES...: the fake GPU and its audio function, plus [Guest] lines
+	local name=$1
+	shift
+	{
+		printf '[Guest]\nUser=nobody\nMemory=1G\n'
+		printf '%s\n' "$@"
+		printf '[PCI]\nDevice=0000:01:00.0\nDevice=0000:01:00.1\n'
+	} >"$R/etc/vxm/$name.conf"
+}
+
+case_placement_auto() {
+	numa_host
+	placement_guest win CPUs=4 CPUAffinity=auto IsolateHost=yes
+	check win
+	expect_rc 0
+	has numa ok 0000:01:00.0 '^on NUMA node 1: CPUs 2-3,6-7, SMT siblings 2,6 3,7$'
+	has cpu-auto ok win '^CPUAffinity=auto takes CPUs 2-3,6-7 on node 1 \(vCPUs 0-3 on 2,6,3,7\)$'
+	has placement ok win '^vCPUs on CPUs 2-3,6-7 \(node 1\) as SMT sibling pairs \(the guest sees threads=2\), emulator threads on CPUs 0-1,4-5$'
+	has isolate-host ok win '^while the guest runs, host processes run on CPUs 0-1,4-5 and CPUs 2-3,6-7 are the guest.s$'
+	has memory-node ok win '^guest memory bound to NUMA node 1 \(1536 MiB, 1024 MiB free now\)$'
+	lacks placement warn
+	checkt win
+	expect_out "^\[  ok  \] numa 0000:01:00.0: on NUMA node 1: CPUs 2-3,6-7, SMT siblings 2,6 3,7$"
+}
+
+case_placement_unpinned() {
+	numa_host
+	placement_guest win CPUs=2
+	check win
+	expect_rc 0
+	has cpu-auto ok win '^CPUAffinity=auto would take CPUs 3,7 on node 1 \(vCPUs 0-1 on 3,7\)$'
+	has placement ok win '^vCPUs not pinned \(no CPUAffinity=\)$'
+	has memory-node ok win '^guest memory bound to NUMA node 1'
+	has isolate-host ok win '^not set: host processes may run on the guest.s CPUs'
+	placement_guest big CPUs=6 Memory=2G
+	check big
+	expect_rc 1
+	has cpu-auto ok big '^CPUAffinity=auto would not fit CPUs=6 here \(2 whole cores free on the node, the core of CPU 0 stays with the host\)$'
+	has memory-node fail big '^Memory=2048 MiB is bound to NUMA node 1, which has 1536 MiB in all$' \
+		'lower Memory=, or set \[Memory\] Node= to a bigger node \(or none\)'
+	# one node: nothing to choose
+	rm -r "$R/sys/devices/system/node/node1"
+	echo 0-7 >"$R/sys/devices/system/node/node0/cpulist"
+	echo -1 >"$R/sys/devices/pci0000:00/0000:01:00.0/numa_node"
+	check win
+	has numa ok win '^one NUMA node \(CPUs 0-7\): every CPU is as close to the GPU$'
+	has memory-node ok win '^guest memory is not bound to a NUMA node'
+}
+
+case_placement_bad() {
+	numa_host
+	echo 0-2,4-7 >"$R/sys/devices/system/cpu/online"
+	placement_guest win CPUs=2 CPUAffinity=2-3
+	check win
+	expect_rc 1
+	has placement fail win '^/etc/vxm/win.conf:5: CPUAffinity=2-3: CPU 3 is offline \(online: 0-2,4-7\)$' 'fix that line'
+	[ ! -s "$T/err" ] || fail "the placement's messages were printed apart: $(cat "$T/err")"
+	placement_guest list CPUs=2 CPUAffinity=0,4
+	check list
+	lacks placement fail
+	has placement warn list "^/etc/vxm/list.conf:5: CPUAffinity=0,4: CPUs 0,4 are not on NUMA node 1, the GPU's"
+	has placement ok list '^vCPUs on CPUs 0,4'
+	mkdir -p "$R/sys/fs/cgroup/machine.slice"
+	echo 0-1 >"$R/sys/fs/cgroup/machine.slice/cpuset.cpus.effective"
+	check list
+	expect_rc 1
+	has placement fail machine.slice '^guests run here and may only use CPUs 0-1: pinning to CPUs 4-5 would fail$' \
+		'systemctl set-property --runtime machine.slice AllowedCPUs='
+	rm -r "$R/sys/fs/cgroup/machine.slice"
+	echo "cpu memory" >"$R/sys/fs/cgroup/cgroup.controllers"
+	placement_guest iso CPUs=2 CPUAffinity=auto IsolateHost=yes
+	check iso
+	expect_rc 1
+	has isolate-host fail iso '^IsolateHost=yes, and this host has no cgroup v2 cpuset controller$'
+	# the kernel names no node for the GPU on a two-node host
+	echo -1 >"$R/sys/devices/pci0000:00/0000:01:00.0/numa_node"
+	check list
+	has numa warn 0000:01:00.0 '^2 NUMA nodes, and the kernel names none for this device \(numa_node -1\)$' \
+		'list CPUAffinity= and set \[Memory\] Node= by hand'
+}
+
+case_placement_status() {
+	numa_host
+	placement_guest win CPUs=2 CPUAffinity=auto IsolateHost=yes
+	rc=0
+	VXM_ROOT=$R "$VXM_CLI" status win >"$T/out" 2>&1 || rc=$?
+	expect_rc 0
+	expect_out "^  Placement:$"
+	expect_out "^    vCPU 0     CPU 3        \(when it runs\)$"
+	expect_out "^    vCPU 1     CPU 7        \(when it runs\)$"
+	expect_out "^    emulator   CPUs 2,6     \(when it runs\)$"
+	expect_out "^    memory     NUMA node 1 \(the GPU's node\)$"
+	expect_out "^    host       not isolated now"
+	mkdir -p "$R/run/vxm/.state/isolate" "$R/run/vxm/.state/isolate-host"
+	printf 'CPUS=3,7\n' >"$R/run/vxm/.state/isolate/win"
+	printf 'BEFORE.system.slice=\nNOW.system.slice=0-2,4-6\n' >"$R/run/vxm/.state/isolate-host/original"
+	VXM_ROOT=$R "$VXM_CLI" status win >"$T/out" 2>&1 || rc=$?
+	expect_out "^    host       processes on CPUs 0-2,4-6 \(isolating guests: win\)$"
+	expect_out "^    /run/vxm/.state/isolate/win: CPUS=3,7$"
+	placement_guest list CPUs=2 CPUAffinity=2-3
+	echo 0-2,4-7 >"$R/sys/devices/system/cpu/online"
+	VXM_ROOT=$R "$VXM_CLI" status list >"$T/out" 2>&1 || rc=$?
+	expect_out "^    not valid on this host: vxm check list says why$"
 }
 
 if [ "${1:-}" = list ]; then

@@ -330,6 +330,8 @@ case_new() {
 	expect_out "^# 0000:01:00.1: Intel Corporation 82801I .*\(Audio device\)$"
 	expect_out "^Memory=15G$"
 	expect_out "^CPUs=12$"
+	expect_out "^#CPUAffinity=auto$"
+	expect_out "^#IsolateHost=yes$"
 	expect_out "^Resolution=2560x1440$"
 	expect_out "^#Viewer=alice$"
 	expect_out "^SecureBoot=yes$"

@@ -232,6 +232,73 @@ grep -q "/etc/vxm/badrom.conf:1[0-9]: Device=: romfile=/srv/bad.rom: no 0x55AA" 
 [ ! -e "$root/var/lib/vxm/badrom" ] || fail "bad ROM: state created"
 ok "bad ROM refused: $(head -n1 "$tmp/badrom.log")"
 
+# --- placement (issue 12): QEMU starts paused, `started` pins its threads as the user, reads them back, lets it run ---
+# The host's real /proc and CPU topology (pinning is a real sched_setaffinity); needs two online CPUs.
+ln -s /proc "$root/proc"
+mkdir -p "$root/sys/devices/system"
+ln -s /sys/devices/system/cpu "$root/sys/devices/system/cpu"
+online=$(cat /sys/devices/system/cpu/online)
+if [ "$online" != 0 ]; then
+	vcpu=$(sed 's/.*[-,]//' /sys/devices/system/cpu/online) # the highest online CPU: vCPU 0 goes there
+	cat >"$root/etc/vxm/pinned.conf" <<CONF
+[Guest]
+Memory=128M
+CPUs=1
+Accelerator=tcg
+User=$user
+ShutdownTimeout=1s
+CPUAffinity=$vcpu
+EmulatorCPUs=0
+[Network]
+Mode=none
+CONF
+	exec_as_user "$guest" run pinned 2>"$tmp/pinned.log" &
+	ppid=$!; pids+=("$ppid")
+	as_user "$guest" started pinned "$ppid" 2>"$tmp/pinned-started.log" ||
+		fail "started pinned: $(cat "$tmp/pinned.log" "$tmp/pinned-started.log")"
+	grep -q " -S " <(tr '\n' ' ' <"$tmp/pinned.log") || fail "QEMU of a pinned guest not started paused (-S)"
+	grep -q "Pinned guest pinned: vCPU 0 on CPU $vcpu; [0-9]* emulator threads on CPUs 0." "$tmp/pinned-started.log" ||
+		fail "pinning not logged: $(cat "$tmp/pinned-started.log")"
+	grep -q "Guest pinned is running" "$tmp/pinned-started.log" || fail "not running after pinning"
+	n=0
+	for t in /proc/$ppid/task/*; do
+		name=$(cat "$t/comm") cpus=$(awk '/^Cpus_allowed_list:/ { print $2 }' "$t/status")
+		case $name in
+		"CPU 0/TCG") want=$vcpu ;;
+		*) want=0 ;;
+		esac
+		[ "$cpus" = "$want" ] || fail "thread ${t##*/} ($name) may run on CPUs $cpus, expected $want"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 3 ] || fail "only $n threads"
+	ok "pinned as $user: vCPU 0 on CPU $vcpu, $((n - 1)) emulator threads on CPU 0 (Cpus_allowed_list of each thread)"
+	as_user "$guest" stop pinned "$ppid" 2>/dev/null || fail "stop pinned"
+	wait "$ppid" || fail "pinned guest exit status $?"
+
+	# A CPU the topology claims but the kernel does not have: the pinning fails, the start fails, and the guest never
+	# ran (QEMU is still in prelaunch, paused before its first instruction).
+	mkdir -p "$root/fake-sys/cpu"
+	echo "0-9" >"$root/fake-sys/cpu/online"
+	rm "$root/sys/devices/system/cpu"
+	ln -s "$root/fake-sys/cpu" "$root/sys/devices/system/cpu"
+	sed -i 's/^CPUAffinity=.*/CPUAffinity=9/' "$root/etc/vxm/pinned.conf"
+	exec_as_user "$guest" run pinned 2>"$tmp/pinned2.log" &
+	ppid=$!; pids+=("$ppid")
+	rc=0; as_user "$guest" started pinned "$ppid" 2>"$tmp/pinned2-started.log" || rc=$?
+	[ "$rc" = 1 ] || fail "started with an impossible pinning: exit status $rc"
+	grep -q "Cannot pin thread [0-9]* (CPU 0/TCG) of QEMU to CPUs 9: Invalid argument" "$tmp/pinned2-started.log" &&
+		grep -q "not letting it run unpinned" "$tmp/pinned2-started.log" ||
+		fail "impossible pinning: $(cat "$tmp/pinned2-started.log")"
+	st=$("$qmp" "$root/run/vxm/guests/pinned/qmp.sock" query-status) || fail "query-status"
+	[[ $st == *'"status":"prelaunch"'* ]] || fail "the guest ran although it could not be pinned: $st"
+	ok "an impossible pinning fails the start before the guest ran: $(grep -m1 "Cannot pin" "$tmp/pinned2-started.log")"
+	kill -9 "$ppid"
+	wait "$ppid" 2>/dev/null || true
+	rm "$root/sys/devices/system/cpu"
+else
+	echo "# skipping the pinning checks: only CPU 0 is online"
+fi
+
 if [ "$(id -u)" = 0 ]; then
 	rc=0; "$guest" run demo 2>"$tmp/root.log" || rc=$?
 	[ "$rc" = 1 ] && grep -q "Refusing to run guest demo as root" "$tmp/root.log" || fail "ran as root"

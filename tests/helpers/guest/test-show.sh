@@ -49,6 +49,20 @@ chmod 0777 "$owned"
 # a GPU on NUMA node 1, which has a 2M pool: its guest's huge pages must come from that node
 mkdir -p "$root/sys/bus/pci/devices/0000:41:00.0" "$root/sys/devices/system/node/node1/hugepages/hugepages-2048kB"
 echo 1 >"$root/sys/bus/pci/devices/0000:41:00.0/numa_node"
+# placement-*: two nodes of two 2-thread cores (CPU n and n+4 are siblings; node 0: 0-1,4-5, node 1: 2-3,6-7), CPU 3
+# offline; the GPU 0000:41:00.0 above is on node 1
+cpu=$root/sys/devices/system/cpu
+mkdir -p "$cpu"
+echo 0-7 >"$cpu/present"
+echo 0-2,4-7 >"$cpu/online"
+for c in 0 1 2 4 5 6 7; do
+	mkdir -p "$cpu/cpu$c/topology"
+	echo "$((c % 4)),$((c % 4 + 4))" >"$cpu/cpu$c/topology/thread_siblings_list"
+done
+echo 7 >"$cpu/cpu7/topology/thread_siblings_list"
+mkdir -p "$root/sys/devices/system/node/node0"
+echo 0-1,4-5 >"$root/sys/devices/system/node/node0/cpulist"
+echo 2,6-7 >"$root/sys/devices/system/node/node1/cpulist"
 
 # the machine ID that mdev UUIDs are derived from
 mkdir -p "$root/etc"

@@ -279,6 +279,13 @@ static void test_numa(void) {
         ok(hugepage_pool_for_guest(h, &p) == 0 && p.node == -1, "numa_node -1: global pool");
         _cleanup_guest_free_ Guest *i = guest("i", "[PCI]\nDevice=05:00.0\n");
         ok(hugepage_pool_for_guest(i, &p) == 0 && p.node == -1, "no numa_node file: global pool");
+
+        /* [Memory] Node= (issue 12) decides where the guest's RAM is bound, and so the pool. */
+        put("/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages", "0\n");
+        _cleanup_guest_free_ Guest *j = guest("j", "[PCI]\nDevice=03:00.0\n[Memory]\nNode=0\n");
+        ok(hugepage_pool_for_guest(j, &p) == 0 && p.node == 0, "Node=0 overrides the GPU's node 1");
+        _cleanup_guest_free_ Guest *k = guest("k", "[PCI]\nDevice=03:00.0\n[Memory]\nNode=none\n");
+        ok(hugepage_pool_for_guest(k, &p) == 0 && p.node == -1, "Node=none: global pool");
         fake_root_free(root);
 }
 
