@@ -12,6 +12,7 @@
 #include "basic/macro.h"
 #include "basic/parse-util.h"
 #include "qemu/qmp.h"
+#include "qemu/qmp-wait.h"
 #include "basic/root-path.h"
 #include "vxm-guest.h"
 
@@ -110,36 +111,34 @@ int guest_stop(const char *name, const char *main_pid) {
 }
 
 /* ExecStartPost=: the start job ends when QEMU answers QMP, or fails when QEMU exits before that (a VFIO group that
- * is not viable, a missing TPM socket, ...), so `systemctl start` reports what really happened. */
+ * is not viable, a missing TPM socket, ...), so `systemctl start` reports what really happened. No polling: the wait
+ * wakes when the socket appears, when QEMU answers, or when QEMU dies (qemu/qmp-wait.h). */
 int guest_started(const char *name, const char *main_pid) {
         log_set_guest(name);
         pid_t pid = parse_pid(main_pid);
         _cleanup_free_ char *sock = guest_qmp_socket(name);
         _cleanup_free_ char *path = root_path(sock);
-        uint64_t start = now_usec(), deadline = start + START_TIMEOUT;
+        uint64_t start = now_usec();
+        _cleanup_qmp_free_ Qmp *q = NULL;
+        _cleanup_json_free_ JsonValue *status = NULL;
 
-        for (;;) {
-                if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
-                        return log_error_errno(ECHILD, "QEMU of guest %s exited during start (its messages are above).",
-                                               name);
-                _cleanup_qmp_free_ Qmp *q = NULL;
-                _cleanup_json_free_ JsonValue *status = NULL;
-                int r = qmp_connect(path, now_usec() + QMP_CONNECT_TIMEOUT, &q);
-                uint64_t answered = now_usec();
-                if (r >= 0)
-                        r = qmp_execute(q, "query-status", NULL, now_usec() + QMP_CONNECT_TIMEOUT, &status);
-                if (r >= 0) {
-                        /* Both times, to the millisecond: the start/stop benchmark reads them from here. */
-                        const char *state = json_get_string(status, "status") ?: "up";
-                        log_info("Guest %s is %s (QEMU PID %d; QMP answered after %.3fs, %s after %.3fs).", name, state,
-                                 (int) pid, (answered - start) / 1e6, state, (now_usec() - start) / 1e6);
-                        return 0;
-                }
-                if (now_usec() >= deadline)
-                        return log_error_errno(r, "QEMU of guest %s did not answer on %s within %llus: %m", name, sock,
-                                               (unsigned long long) (START_TIMEOUT / USEC_PER_SEC));
-                usleep(100 * 1000);
-        }
+        int r = qmp_connect_wait(path, pid, start + START_TIMEOUT, NULL, &q);
+        uint64_t answered = now_usec();
+        if (r >= 0)
+                r = qmp_execute(q, "query-status", NULL, now_usec() + QMP_CONNECT_TIMEOUT, &status);
+        if (r == -ESRCH || (r < 0 && pid > 0 && kill(pid, 0) < 0 && errno == ESRCH))
+                return log_error_errno(ECHILD, "QEMU of guest %s exited during start (its messages are above).", name);
+        if (r == -ETIMEDOUT)
+                return log_error_errno(r, "QEMU of guest %s did not answer on %s within %llus: %m", name, sock,
+                                       (unsigned long long) (START_TIMEOUT / USEC_PER_SEC));
+        if (r < 0)
+                return log_error_errno(r, "QEMU of guest %s does not answer on %s: %m", name, sock);
+
+        /* Both times, to the millisecond: the start/stop benchmark reads them from here. */
+        const char *state = json_get_string(status, "status") ?: "up";
+        log_info("Guest %s is %s (QEMU PID %d; QMP answered after %.3fs, %s after %.3fs).", name, state, (int) pid,
+                 (answered - start) / 1e6, state, (now_usec() - start) / 1e6);
+        return 0;
 }
 
 /* ExecStopPost=: systemd tells us how the main process ended (systemd.exec(5), "Environment variables in spawned

@@ -211,12 +211,13 @@ wait_stopped() {
 	done
 }
 
-# vxm_processes: "PID PROGRAM" of every running process whose program is vxm's own (/usr/libexec/vxm/*, /usr/bin/vxm)
+# vxm_processes: "PID PROGRAM" of every running process whose program is vxm's own (PREFIX/libexec/vxm/*,
+# PREFIX/bin/vxm; the prefix is /usr for a package, /usr/local for a plain meson build)
 vxm_processes() {
 	local p exe
 	for p in /proc/[0-9]*; do
 		exe=$(readlink "$p/exe" 2>/dev/null) || continue
-		case $exe in /usr/libexec/vxm/* | /usr/bin/vxm) echo "${p#/proc/} $exe" ;; esac
+		case $exe in */libexec/vxm/* | */bin/vxm) echo "${p#/proc/} $exe" ;; esac
 	done
 }
 
