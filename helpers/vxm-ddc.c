@@ -13,32 +13,38 @@
 #include "basic/parse-util.h"
 
 static void help(void) {
-        printf("Usage: vxm-ddc [--timeout=SECONDS] guest|host NAME\n"
+        printf("Usage: vxm-ddc [OPTIONS] guest|host NAME\n"
                "\n"
-               "Switches the monitor of guest NAME ([Display] Monitor=) to GuestInput= ('guest', when the guest has\n"
-               "started) or back to HostInput= ('host', when it stops or crashed) over DDC/CI (VCP feature 0x60), "
-               "with\n"
-               "libddcutil. 'guest' records the monitor and the host input in /run/vxm/.state/ddc/NAME first; 'host' "
-               "works "
-               "from\n"
-               "that record, and does nothing without one. The value is read back where the monitor supports it.\n"
+               "Switches the monitor of guest NAME ([Display] Monitor=) to GuestInput= ('guest', once the guest has\n"
+               "started) or back to HostInput= ('host', when it stops or crashed) over DDC/CI, with libddcutil: the\n"
+               "feature [Display] Feature= (default 0x60, Input Select) is set and read back until the new input has\n"
+               "held for a while, so a monitor that ignores the command or goes back by itself (automatic input scan)\n"
+               "is retried and then reported as such. 'guest' records the monitor, the feature and both inputs in\n"
+               "/run/vxm/.state/ddc/NAME first; 'host' works from that record, and does nothing without one.\n"
                "\n"
-               "A monitor that is off, asleep or not answering never holds up the guest: each switch makes at most 3\n"
-               "attempts and is abandoned after the timeout, with a warning in the journal, and the exit status stays\n"
-               "0. Only local problems (configuration, the record) make it fail.\n"
+               "A monitor that is off, asleep or not answering never holds up the guest or the shutdown: a switch\n"
+               "makes at most 3 attempts and is abandoned after the timeout, with a warning in the journal, and the\n"
+               "exit status stays 0. Only local problems (configuration, the record) make it fail.\n"
                "\n"
                "  --timeout=SECONDS  give up on the monitor after this long (default 10)\n"
+               "  --settle-ms=MS     how long the new input must hold to count as switched (default 2000)\n"
                "  -h --help          show this help\n"
                "\n"
                "Exit status: 0 success or monitor trouble (warned), 1 failure, 2 usage error.\n"
                "Environment: VXM_DDC_FAKE=FILE uses a fake display kept in FILE instead of libddcutil (tests);\n"
-               "VXM_ROOT, SYSTEMD_LOG_LEVEL.\n");
+               "VXM_ROOT, SYSTEMD_LOG_LEVEL (debug also shows libddcutil's own messages).\n");
+}
+
+static int usage_error(void) {
+        fprintf(stderr, "Usage: vxm-ddc [OPTIONS] guest|host NAME (see --help)\n");
+        return 2;
 }
 
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "timeout", required_argument, NULL, 't' },
+                { "settle-ms", required_argument, NULL, 's' },
                 {},
         };
         DdcPolicy policy = DDC_POLICY_DEFAULT;
@@ -59,14 +65,21 @@ int main(int argc, char *argv[]) {
                         policy.timeout_ms = s * 1000;
                         break;
                 }
-                default:
-                        fprintf(stderr, "Usage: vxm-ddc [--timeout=SECONDS] guest|host NAME (see --help)\n");
-                        return 2;
+                case 's': {
+                        unsigned long ms;
+                        if (parse_unsigned(optarg, 60000, &ms) < 0 || ms < 100) {
+                                fprintf(stderr, "vxm-ddc: --settle-ms=%s: expected milliseconds from 100 to 60000\n",
+                                        optarg);
+                                return 2;
+                        }
+                        policy.settle_ms = (unsigned) ms;
+                        break;
                 }
-        if (argc - optind != 2 || (strcmp(argv[optind], "guest") != 0 && strcmp(argv[optind], "host") != 0)) {
-                fprintf(stderr, "Usage: vxm-ddc [--timeout=SECONDS] guest|host NAME (see --help)\n");
-                return 2;
-        }
+                default:
+                        return usage_error();
+                }
+        if (argc - optind != 2 || (strcmp(argv[optind], "guest") != 0 && strcmp(argv[optind], "host") != 0))
+                return usage_error();
         const char *verb = argv[optind], *name = argv[optind + 1], *why;
         if (!guest_name_is_valid(name, &why)) {
                 log_error("Invalid guest name \"%s\": %s", name, why);
@@ -84,10 +97,9 @@ int main(int argc, char *argv[]) {
                 }
         }
 
-        const char *fake = getenv("VXM_DDC_FAKE");
-        DdcBackend *b = fake && *fake ? ddc_backend_fake_new(fake) : ddc_backend_ddcutil_new();
+        DdcBackend *b = ddc_backend_new();
         DdcResult res;
-        int r = g ? ddc_guest(b, name, g->monitor, g->host_input, g->guest_input, &policy, &res)
+        int r = g ? ddc_guest(b, name, g->monitor, g->ddc_feature, g->host_input, g->guest_input, &policy, &res)
                   : ddc_host(b, name, &policy, &res);
         b->free(b);
         return r < 0 ? 1 : 0;

@@ -339,36 +339,44 @@ static int parse_grab_toggle_value(Parser *p, const char *key, const char *value
 }
 
 static int parse_monitor_value(Parser *p, const char *key, const char *value, void *field) {
-        static const char *const prefixes[] = { "bus:", "display:", "model:", "serial:", "edid:", NULL };
-        for (size_t i = 0; prefixes[i]; i++) {
-                const char *arg = value + strlen(prefixes[i]);
-                if (strncmp(value, prefixes[i], strlen(prefixes[i])) != 0 || !*arg)
-                        continue;
-                /* What libddcutil can use: a number for bus:/display:, the whole 128-byte EDID for edid:. */
-                unsigned long n;
-                if (i < 2 && parse_unsigned(arg, 255, &n) < 0)
-                        break;
-                if (i == 4 && (strlen(arg) != 256 || strspn(arg, "0123456789abcdefABCDEF") != 256)) {
-                        parser_error(p, "%s=%s: edid: takes the monitor's whole 128-byte EDID as 256 hex digits", key,
-                                     value);
-                        return -EINVAL;
-                }
-                return parse_string_value(p, key, value, field);
+        MonitorSpec spec;
+        const char *why;
+        if (monitor_spec_parse(value, &spec, &why) < 0) {
+                parser_error(p, "%s=%s: %s", key, value, why);
+                return -EINVAL;
         }
-        parser_error(p, "%s=%s: expected bus:N, display:N, model:NAME, serial:SERIAL or edid:HEX", key, value);
-        return -EINVAL;
+        char **s = field;
+        free(*s);
+        *s = monitor_spec_to_string(&spec);
+        return 0;
 }
 
-static int parse_vcp_input_value(Parser *p, const char *key, const char *value, void *field) {
-        int v = vcp_input_from_string(value);
-        if (v < 0) {
+static int parse_vcp_feature_value(Parser *p, const char *key, const char *value, void *field) {
+        unsigned long v;
+        if (parse_unsigned(value, 0xff, &v) < 0 || v == 0) {
                 parser_error(p,
-                             "%s=%s: expected a VCP 0x60 value (e.g. 0x0f) or DP-1, DP-2, HDMI-1, HDMI-2, DVI-1, "
-                             "DVI-2, VGA-1, VGA-2",
+                             "%s=%s: expected a VCP feature code from 0x01 to 0xff (0x60 is Input Select; LG "
+                             "monitors use 0xf4)",
                              key, value);
                 return -EINVAL;
         }
+        *(uint8_t *) field = (uint8_t) v;
+        return 0;
+}
+
+static int parse_vcp_input_value(Parser *p, const char *key, const char *value, void *field) {
+        bool named;
+        int v = vcp_input_from_string(value, &named);
+        if (v < 0) {
+                parser_error(p, "%s=%s: expected an input value from 0x01 to 0xffff (e.g. 0x0f) or one of %s", key,
+                             value, vcp_input_names());
+                return -EINVAL;
+        }
         *(int *) field = v;
+        if (strcmp(key, "HostInput") == 0)
+                p->guest->host_input_named = named;
+        else
+                p->guest->guest_input_named = named;
         return 0;
 }
 
@@ -576,6 +584,7 @@ static const KeyTable keys[] = {
         { "Input", "Mouse", parse_input_list_value, FIELD(mice) },
         { "Input", "GrabToggle", parse_grab_toggle_value, FIELD(grab_toggle) },
         { "Display", "Monitor", parse_monitor_value, FIELD(monitor) },
+        { "Display", "Feature", parse_vcp_feature_value, FIELD(ddc_feature) },
         { "Display", "HostInput", parse_vcp_input_value, FIELD(host_input) },
         { "Display", "GuestInput", parse_vcp_input_value, FIELD(guest_input) },
         { "Storage", "Disk", parse_disk_value, 0 },
@@ -845,6 +854,7 @@ static Guest *guest_new(const char *name) {
         g->cpus = 2;
         g->accelerator = ACCELERATOR_KVM;
         g->shutdown_timeout = 120;
+        g->ddc_feature = VCP_INPUT_SOURCE;
         g->host_input = g->guest_input = -1;
         g->network = NETWORK_USER;
         return g;
@@ -876,6 +886,46 @@ static int combination_error(const Guest *g, const char *section, const char *ke
         return -EINVAL;
 }
 
+/* [Display]: the inputs are values of Feature=, which may come after them in the file. */
+static int guest_validate_display(const Guest *g) {
+        const struct {
+                const char *key;
+                int value;
+                bool named;
+        } inputs[] = { { "HostInput", g->host_input, g->host_input_named },
+                       { "GuestInput", g->guest_input, g->guest_input_named } };
+        char buf[32];
+        int r = 0;
+
+        if (!g->monitor) {
+                for (size_t i = 0; i < ELEMENTSOF(inputs); i++)
+                        if (inputs[i].value >= 0)
+                                r = combination_error(g, "Display", inputs[i].key,
+                                                      "%s= needs Monitor= (which monitor to switch)", inputs[i].key);
+                return r;
+        }
+        if (g->host_input < 0 || g->guest_input < 0)
+                return combination_error(g, "Display", "Monitor", "Monitor= needs both HostInput= and GuestInput=");
+        for (size_t i = 0; i < ELEMENTSOF(inputs); i++) {
+                if (g->ddc_feature != VCP_INPUT_SOURCE && inputs[i].named)
+                        r = combination_error(g, "Display", inputs[i].key,
+                                              "%s=%s: input names are values of feature 0x60; with Feature=0x%02x "
+                                              "give the monitor's own value in hex (ddcutil capabilities lists them)",
+                                              inputs[i].key, vcp_input_to_string(inputs[i].value), g->ddc_feature);
+                else if (g->ddc_feature == VCP_INPUT_SOURCE && inputs[i].value > 0xff)
+                        r = combination_error(g, "Display", inputs[i].key,
+                                              "%s=0x%x: feature 0x60 takes values up to 0xff (set Feature= for a "
+                                              "monitor's own input feature)",
+                                              inputs[i].key, (unsigned) inputs[i].value);
+        }
+        if (r == 0 && g->host_input == g->guest_input)
+                r = combination_error(
+                        g, "Display", "GuestInput",
+                        "GuestInput= is the same input as HostInput= (%s): the monitor would never switch",
+                        vcp_value_format(g->ddc_feature, g->guest_input, buf));
+        return r;
+}
+
 /* Checks that need the whole file: combinations of keys. */
 static int guest_validate(Guest *g) {
         int r = 0;
@@ -900,11 +950,8 @@ static int guest_validate(Guest *g) {
                                       "template)");
         if (g->network == NETWORK_BRIDGE && !g->bridge)
                 r = combination_error(g, "Network", "Mode", "Mode=bridge needs Bridge=NAME");
-        if (g->monitor && (g->host_input < 0 || g->guest_input < 0))
-                r = combination_error(g, "Display", "Monitor", "Monitor= needs both HostInput= and GuestInput=");
-        else if (g->monitor && g->host_input == g->guest_input)
-                r = combination_error(g, "Display", "GuestInput",
-                                      "GuestInput= is the same input as HostInput=: the monitor would never switch");
+        if (guest_validate_display(g) < 0)
+                r = -EINVAL;
         uint64_t page = g->hugepages == HUGEPAGES_1G ? 1ULL << 30 : 2ULL << 20;
         if (g->hugepages != HUGEPAGES_NO && g->memory % page != 0)
                 r = combination_error(g, "Guest", "Memory", "Memory= must be a multiple of the hugepage size (%s)",
@@ -1089,34 +1136,6 @@ bool guest_has_device(const Guest *g, const PciAddress *a) {
                 if (pci_address_equal(&g->devices[i].address, a))
                         return true;
         return false;
-}
-
-static const struct {
-        const char *name;
-        int value;
-} vcp_inputs[] = {
-        { "VGA-1", 0x01 },       { "VGA-2", 0x02 },       { "DVI-1", 0x03 },     { "DVI-2", 0x04 },
-        { "Composite-1", 0x05 }, { "Composite-2", 0x06 }, { "S-Video-1", 0x07 }, { "S-Video-2", 0x08 },
-        { "Tuner-1", 0x09 },     { "Tuner-2", 0x0a },     { "Tuner-3", 0x0b },   { "Component-1", 0x0c },
-        { "Component-2", 0x0d }, { "Component-3", 0x0e }, { "DP-1", 0x0f },      { "DP-2", 0x10 },
-        { "HDMI-1", 0x11 },      { "HDMI-2", 0x12 },      { "USB-C-1", 0x1b },
-};
-
-int vcp_input_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(vcp_inputs); i++)
-                if (strcasecmp(s, vcp_inputs[i].name) == 0)
-                        return vcp_inputs[i].value;
-        unsigned long v;
-        if (parse_unsigned(s, 0xff, &v) < 0 || v == 0)
-                return -EINVAL;
-        return (int) v;
-}
-
-const char *vcp_input_to_string(int value) {
-        for (size_t i = 0; i < ELEMENTSOF(vcp_inputs); i++)
-                if (vcp_inputs[i].value == value)
-                        return vcp_inputs[i].name;
-        return NULL;
 }
 
 uint64_t looking_glass_size(unsigned width, unsigned height) {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/display-spec.h"
 #include "config/pci-address.h"
 
 /* The typed model of one guest, /etc/vxm/NAME.conf plus drop-ins. Everything is parsed and validated here; the
@@ -94,9 +95,11 @@ typedef struct Guest {
         char *grab_toggle; /* GrabToggle=, default "ctrl-ctrl" */
 
         /* [Display]: DDC/CI switching when Monitor= is set */
-        char *monitor;
-        int host_input; /* VCP 0x60 value, -1 unset */
+        char *monitor;       /* Monitor=, canonical (monitor_spec_to_string) */
+        uint8_t ddc_feature; /* Feature=, default 0x60 */
+        int host_input;      /* value of ddc_feature, -1 unset */
         int guest_input;
+        bool host_input_named, guest_input_named; /* given by an MCCS 0x60 name (DP-1) */
 
         /* [Storage] */
         GuestDisk *disks;
@@ -138,10 +141,6 @@ const ConfigSource *guest_key_source(const Guest *g, const char *section, const 
 
 /* Has the guest this exact function? */
 bool guest_has_device(const Guest *g, const PciAddress *a);
-
-/* MCCS input source: "0x0f", "15", or a name such as "DP-1", "HDMI-2", "DVI-1", "VGA-1". -EINVAL otherwise. */
-int vcp_input_from_string(const char *s);
-const char *vcp_input_to_string(int value);
 
 /* Looking Glass shared memory size for a resolution: w*h*4*2 + 10 MiB, rounded up to a power of two. */
 uint64_t looking_glass_size(unsigned width, unsigned height);

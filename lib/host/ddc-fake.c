@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* A fake monitor for tests, kept in a file so that separate helper runs (start, crash, stop) see one display:
+/* A fake monitor for the tests of the switching policy (ddc.c), kept in a file so that separate helper runs (start,
+ * crash, stop) see one display. The product path (libddcutil against an emulated I2C monitor) is tested in
+ * tests/helpers/ddc/; this one is for the decisions above it, and for scenarios without a monitor at all.
  *
  *   bus=5  display=1  model=U2720Q  serial=ABC123  edid=00ffffffffffff00...   (what Monitor= can match)
- *   input=0x0f                     (current VCP 0x60 value, updated by writes)
- *   behaviour=ok|unresponsive|hang|no-readback|wrong-readback|flaky
+ *   input=0x0f                     (current value of the input feature, updated by writes)
+ *   inputs=0x0f,0x11               (the values its capabilities list; none: no capabilities string)
+ *   behaviour=ok|unresponsive|hang|no-readback|wrong-readback|flaky|absent|mute
  *
- * Every set is appended to PATH.log as "set 0x60 0xNN" (or "set-failed ..."), so tests check the sequence. */
+ * Every set is appended to PATH.log as "set 0xFF 0xVV" (or "set-failed ..."), so tests check the sequence. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +16,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "host/ddc.h"
 #include "basic/macro.h"
+#include "host/ddc.h"
 #include "host/state-file.h"
 
 typedef struct Fake {
         char *path;
+        DdcDisplay *display; /* what list() returned last */
 } Fake;
 
 /* The fake's files are test files, not host paths: they are not under VXM_ROOT, so plain stdio. */
@@ -45,11 +49,11 @@ static void fake_save(Fake *f, const StateFile *s) {
                 fprintf(out, "%s=%s\n", s->keys[i], s->values[i]);
 }
 
-static void fake_log(Fake *f, const char *what, uint8_t v) {
+static void fake_log(Fake *f, const char *what, uint8_t feature, uint16_t v) {
         _cleanup_free_ char *p = xasprintf("%s.log", f->path);
         _cleanup_fclose_ FILE *out = fopen(p, "ae");
         if (out)
-                fprintf(out, "%s 0x60 0x%02x\n", what, v);
+                fprintf(out, "%s 0x%02x 0x%02x\n", what, feature, v);
 }
 
 static const char *behaviour(const StateFile *s) {
@@ -57,60 +61,76 @@ static const char *behaviour(const StateFile *s) {
         return b ? b : "ok";
 }
 
-static int fake_open(DdcBackend *b, const char *spec, void **ret, char **desc) {
-        Fake *f = b->userdata;
-        StateFile *s = fake_load(f);
-        static const struct {
-                const char *prefix, *key;
-        } forms[] = { { "bus:", "bus" },
-                      { "display:", "display" },
-                      { "model:", "model" },
-                      { "serial:", "serial" },
-                      { "edid:", "edid" } };
-        int r = -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(forms); i++) {
-                size_t n = strlen(forms[i].prefix);
-                if (strncmp(spec, forms[i].prefix, n) != 0)
-                        continue;
-                const char *v = state_file_get(s, forms[i].key);
-                r = v && strcasecmp(v, spec + n) == 0 ? 0 : -ENODEV;
-        }
-        if (r == 0 && strcmp(behaviour(s), "absent") == 0)
-                r = -ENODEV;
-        if (r == 0 && strcmp(behaviour(s), "hang") == 0)
-                for (;;)
-                        pause();
-        if (r == 0) {
-                *ret = s;
-                *desc = xasprintf("fake display %s (bus %s)", state_file_get(s, "model") ?: "?",
-                                  state_file_get(s, "bus") ?: "?");
-        } else
-                state_file_free(s);
-        return r;
+static void fake_display_free(Fake *f) {
+        free(f->display);
+        f->display = NULL;
 }
 
-static int fake_set(DdcBackend *b, void *display, uint8_t value) {
+static int fake_list(DdcBackend *b, bool rescan, const DdcDisplay **ret, size_t *ret_n) {
+        Fake *f = b->userdata;
+        _cleanup_(state_file_freep) StateFile *s = fake_load(f);
+        uint64_t v;
+
+        fake_display_free(f);
+        *ret = NULL;
+        *ret_n = 0;
+        if (strcmp(behaviour(s), "absent") == 0)
+                return 0;
+        DdcDisplay *d = f->display = xmalloc(sizeof *d);
+        *d = (DdcDisplay){ .bus = state_file_get_u64(s, "bus", &v) >= 0 ? (int) v : -1,
+                           .dispno = strcmp(behaviour(s), "mute") == 0           ? -1
+                                     : state_file_get_u64(s, "display", &v) >= 0 ? (int) v
+                                                                                 : 1 };
+        snprintf(d->model, sizeof d->model, "%s", state_file_get(s, "model") ?: "");
+        snprintf(d->serial, sizeof d->serial, "%s", state_file_get(s, "serial") ?: "");
+        const char *edid = state_file_get(s, "edid");
+        for (size_t i = 0; edid && i < sizeof d->edid && strlen(edid) >= 2 * (i + 1); i++) {
+                unsigned byte;
+                if (sscanf(edid + 2 * i, "%2x", &byte) == 1)
+                        d->edid[i] = (uint8_t) byte;
+        }
+        *ret = d;
+        *ret_n = 1;
+        return 0;
+}
+
+static int fake_count_buses(DdcBackend *b) {
+        return 1;
+}
+
+static int fake_open(DdcBackend *b, const DdcDisplay *d, void **ret) {
+        Fake *f = b->userdata;
+        StateFile *s = fake_load(f);
+        if (strcmp(behaviour(s), "hang") == 0)
+                for (;;)
+                        pause();
+        *ret = s;
+        return 0;
+}
+
+static int fake_set(DdcBackend *b, void *display, uint8_t feature, uint16_t value) {
         Fake *f = b->userdata;
         StateFile *s = display;
         const char *beh = behaviour(s);
         if (strcmp(beh, "unresponsive") == 0) {
-                fake_log(f, "set-failed", value);
+                fake_log(f, "set-failed", feature, value);
+                snprintf(b->error, sizeof b->error, "the fake monitor does not answer");
                 return -EIO;
         }
         /* flaky: the first set fails, the next one works */
         if (strcmp(beh, "flaky") == 0 && !state_file_get(s, "flaked")) {
                 state_file_set(s, "flaked", "1");
                 fake_save(f, s);
-                fake_log(f, "set-failed", value);
+                fake_log(f, "set-failed", feature, value);
                 return -EIO;
         }
         state_file_setf(s, "input", "0x%02x", value);
         fake_save(f, s);
-        fake_log(f, "set", value);
+        fake_log(f, "set", feature, value);
         return 0;
 }
 
-static int fake_get(DdcBackend *b, void *display, uint8_t *ret) {
+static int fake_get(DdcBackend *b, void *display, uint8_t feature, uint16_t *ret) {
         StateFile *s = display;
         const char *beh = behaviour(s);
         uint64_t v;
@@ -118,7 +138,32 @@ static int fake_get(DdcBackend *b, void *display, uint8_t *ret) {
                 return -EOPNOTSUPP;
         if (state_file_get_u64(s, "input", &v) < 0)
                 return -EIO;
-        *ret = strcmp(beh, "wrong-readback") == 0 ? (uint8_t) (v ^ 0x1) : (uint8_t) v;
+        *ret = strcmp(beh, "wrong-readback") == 0 ? (uint16_t) (v ^ 0x1) : (uint16_t) v;
+        return 0;
+}
+
+static int fake_capabilities(DdcBackend *b, void *display, uint8_t feature, uint8_t **ret_values, size_t *ret_n,
+                             char **ret_raw) {
+        StateFile *s = display;
+        const char *inputs = state_file_get(s, "inputs");
+        if (!inputs) {
+                snprintf(b->error, sizeof b->error, "the fake monitor has no capabilities string");
+                return -EIO;
+        }
+        uint8_t *values = xmalloc(strlen(inputs) + 1);
+        size_t n = 0;
+        for (const char *p = inputs; *p;) {
+                char *end;
+                unsigned long v = strtoul(p, &end, 0);
+                if (end == p)
+                        break;
+                values[n++] = (uint8_t) v;
+                p = *end == ',' ? end + 1 : end;
+        }
+        *ret_values = values;
+        *ret_n = n;
+        if (ret_raw)
+                *ret_raw = xasprintf("vcp(60(%s))", inputs);
         return 0;
 }
 
@@ -128,6 +173,7 @@ static void fake_close(DdcBackend *b, void *display) {
 
 static void fake_free(DdcBackend *b) {
         Fake *f = b->userdata;
+        fake_display_free(f);
         free(f->path);
         free(f);
         free(b);
@@ -136,11 +182,14 @@ static void fake_free(DdcBackend *b) {
 DdcBackend *ddc_backend_fake_new(const char *state_path) {
         DdcBackend *b = xmalloc(sizeof *b);
         Fake *f = xmalloc(sizeof *f);
-        f->path = xstrdup(state_path);
-        *b = (DdcBackend){ .name = "fake",
+        *f = (Fake){ .path = xstrdup(state_path) };
+        *b = (DdcBackend){ .name = "the fake backend",
+                           .list = fake_list,
+                           .count_buses = fake_count_buses,
                            .open = fake_open,
-                           .set_input = fake_set,
-                           .get_input = fake_get,
+                           .set_vcp = fake_set,
+                           .get_vcp = fake_get,
+                           .capabilities = fake_capabilities,
                            .close = fake_close,
                            .free = fake_free,
                            .userdata = f };

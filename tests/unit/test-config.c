@@ -252,6 +252,50 @@ static void bad_value(const char *section, const char *line, const char *why) {
         EXPECT_MESSAGES(line, want);
 }
 
+/* [Display]: the inputs are checked against Feature=, wherever it is in the file or its drop-ins. */
+static void test_display_combinations(void) {
+        fake_root_write("/etc/vxm/lg.conf", "[Display]\nMonitor=bus:5\nHostInput=0x0090\nGuestInput=0xd0\n");
+        fake_root_write("/etc/vxm/lg.conf.d/10-lg.conf", "[Display]\nFeature=0xF4\n");
+        Guest *g = load_ok("lg");
+        if (g) {
+                tap_is_int(g->ddc_feature, 0xf4, "Feature=0xF4 from a drop-in");
+                tap_is_int(g->host_input, 0x90, "HostInput=0x0090");
+                tap_is_int(g->guest_input, 0xd0, "GuestInput=0xd0");
+        }
+        guest_free(g);
+        EXPECT_NO_MESSAGES("LG's feature 0xf4 with its own values");
+
+        fake_root_write("/etc/vxm/lg2.conf",
+                        "[Display]\nMonitor=bus:5\nHostInput=0x0f\nGuestInput=HDMI-1\nFeature=0xf4\n");
+        load_fails("lg2", -EINVAL);
+        EXPECT_MESSAGES("a 0x60 name with Feature=0xf4",
+                        "E: /etc/vxm/lg2.conf:4: GuestInput=HDMI-1: input names are values of feature 0x60; with "
+                        "Feature=0xf4 give the monitor's own value in hex (ddcutil capabilities lists them)");
+
+        fake_root_write("/etc/vxm/big.conf", "[Display]\nMonitor=bus:5\nHostInput=0x0f\nGuestInput=0x0111\n");
+        load_fails("big", -EINVAL);
+        EXPECT_MESSAGES("a 16-bit value for feature 0x60",
+                        "E: /etc/vxm/big.conf:4: GuestInput=0x111: feature 0x60 takes values up to 0xff (set Feature= "
+                        "for a monitor's own input feature)");
+
+        fake_root_write("/etc/vxm/nomon.conf", "[Display]\nHostInput=DP-1\nGuestInput=HDMI-1\n");
+        load_fails("nomon", -EINVAL);
+        EXPECT_MESSAGES("inputs without Monitor=",
+                        "E: /etc/vxm/nomon.conf:2: HostInput= needs Monitor= (which monitor to switch)",
+                        "E: /etc/vxm/nomon.conf:3: GuestInput= needs Monitor= (which monitor to switch)");
+
+        fake_root_write("/etc/vxm/hash.conf",
+                        "[Display]\nMonitor=edid:ABCDEF0123\nHostInput=displayport-1\nGuestInput=usb-c\n");
+        g = load_ok("hash");
+        if (g) {
+                tap_is_str(g->monitor, "edid:abcdef0123", "Monitor=edid: kept in lowercase");
+                tap_ok(g->host_input == 0x0f && g->guest_input == 0x1b, "DisplayPort-1 and USB-C by name");
+                tap_is_int(g->ddc_feature, 0x60, "Feature= defaults to 0x60");
+        }
+        guest_free(g);
+        EXPECT_NO_MESSAGES("edid: hash and names");
+}
+
 static void test_bad_values(void) {
         bad_value("Guest", "Memory=lots", "Memory=lots: not a size (e.g. 16G, 8192M)");
         bad_value("Guest", "Memory=16Q", "Memory=16Q: not a size (e.g. 16G, 8192M)");
@@ -314,16 +358,41 @@ static void test_bad_values(void) {
                   "GrabToggle=ctrl: expected one of ctrl-ctrl, alt-alt, shift-shift, meta-meta, scrolllock, "
                   "ctrl-scrolllock");
         bad_value("Display", "Monitor=5",
-                  "Monitor=5: expected bus:N, display:N, model:NAME, serial:SERIAL or edid:HEX");
-        bad_value("Display",
-                  "Monitor=bus:", "Monitor=bus:: expected bus:N, display:N, model:NAME, serial:SERIAL or edid:HEX");
-        bad_value("Display", "HostInput=DP-9",
-                  "HostInput=DP-9: expected a VCP 0x60 value (e.g. 0x0f) or DP-1, DP-2, HDMI-1, HDMI-2, DVI-1, DVI-2, "
-                  "VGA-1, VGA-2");
+                  "Monitor=5: expected bus:N, display:N, model:NAME, serial:SERIAL or edid:HASH");
+        bad_value("Display", "Monitor=bus:", "Monitor=bus:: bus: takes the number N of /dev/i2c-N (0 to 127)");
+        bad_value("Display", "Monitor=bus:128", "Monitor=bus:128: bus: takes the number N of /dev/i2c-N (0 to 127)");
+        bad_value("Display", "Monitor=display:0",
+                  "Monitor=display:0: display: takes ddcutil's display number (1 to 99)");
+        bad_value("Display", "Monitor=model:",
+                  "Monitor=model:: model: and serial: take the monitor's name or serial number as its EDID has them "
+                  "(vxm check shows them)");
+        bad_value("Display", "Monitor=serial:ABCDEFGHIJKLMN",
+                  "Monitor=serial:ABCDEFGHIJKLMN: an EDID holds at most 13 characters for the model and serial");
         bad_value(
-                "Display", "GuestInput=0x100",
-                "GuestInput=0x100: expected a VCP 0x60 value (e.g. 0x0f) or DP-1, DP-2, HDMI-1, HDMI-2, DVI-1, DVI-2, "
-                "VGA-1, VGA-2");
+                "Display", "Monitor=edid:00ff",
+                "Monitor=edid:00ff: edid: takes the first 8 to 64 hex digits of the SHA-256 of the monitor's 128-byte "
+                "EDID (vxm check shows it)");
+        bad_value("Display", "Monitor=edid:0123456g",
+                  "Monitor=edid:0123456g: edid: takes the first 8 to 64 hex digits of the SHA-256 of the monitor's "
+                  "128-byte EDID (vxm check shows it)");
+        bad_value("Display", "HostInput=DP-9",
+                  "HostInput=DP-9: expected an input value from 0x01 to 0xffff (e.g. 0x0f) or one of DP-1, DP-2, "
+                  "HDMI-1, HDMI-2, USB-C, DVI-1, DVI-2, VGA-1, VGA-2");
+        bad_value("Display", "GuestInput=0x10000",
+                  "GuestInput=0x10000: expected an input value from 0x01 to 0xffff (e.g. 0x0f) or one of DP-1, DP-2, "
+                  "HDMI-1, HDMI-2, USB-C, DVI-1, DVI-2, VGA-1, VGA-2");
+        bad_value("Display", "GuestInput=0",
+                  "GuestInput=0: expected an input value from 0x01 to 0xffff (e.g. 0x0f) or one of DP-1, DP-2, "
+                  "HDMI-1, HDMI-2, USB-C, DVI-1, DVI-2, VGA-1, VGA-2");
+        bad_value("Display", "Feature=0x100",
+                  "Feature=0x100: expected a VCP feature code from 0x01 to 0xff (0x60 is Input Select; LG monitors use "
+                  "0xf4)");
+        bad_value("Display", "Feature=0",
+                  "Feature=0: expected a VCP feature code from 0x01 to 0xff (0x60 is Input Select; LG monitors use "
+                  "0xf4)");
+        bad_value("Display", "Feature=input",
+                  "Feature=input: expected a VCP feature code from 0x01 to 0xff (0x60 is Input Select; LG monitors use "
+                  "0xf4)");
         bad_value("Storage", "Disk=disk.qcow2", "Disk=disk.qcow2: not an absolute path");
         bad_value("Storage", "Disk=/d.img,bus=scsi", "Disk=: bus=scsi: expected virtio or nvme");
         bad_value("Storage", "Disk=/d.img,readonly=maybe", "Disk=: readonly=maybe: not a boolean");
@@ -394,9 +463,9 @@ static void test_whole_file_errors(void) {
                         "E: /etc/vxm/mon.conf:2: Monitor= needs both HostInput= and GuestInput=");
         fake_root_write("/etc/vxm/mon2.conf", "[Display]\nMonitor=bus:5\nHostInput=DP-1\nGuestInput=0x0f\n");
         load_fails("mon2", -EINVAL);
-        EXPECT_MESSAGES(
-                "same input twice",
-                "E: /etc/vxm/mon2.conf:4: GuestInput= is the same input as HostInput=: the monitor would never switch");
+        EXPECT_MESSAGES("same input twice", "E: /etc/vxm/mon2.conf:4: GuestInput= is the same input as HostInput= "
+                                            "(DP-1 (0x0f)): the monitor would never switch");
+        test_display_combinations();
         fake_root_write("/etc/vxm/lg.conf", "[Guest]\n[LookingGlass]\nFile=/dev/shm/lg-x\n");
         load_fails("lg", -EINVAL);
         EXPECT_MESSAGES("LookingGlass File= without a size",
@@ -949,24 +1018,6 @@ static void test_tables(void) {
         tap_is_int((long long) looking_glass_size(2560, 1440), 64LL << 20, "Looking Glass 1440p -> 64M");
         tap_is_int((long long) looking_glass_size(3840, 2160), 128LL << 20, "Looking Glass 4K -> 128M");
         tap_is_int((long long) looking_glass_size(320, 200), 16LL << 20, "Looking Glass tiny -> 16M");
-
-        static const struct {
-                const char *s;
-                int v;
-        } vcp[] = {
-                { "VGA-1", 0x01 },  { "DVI-1", 0x03 },  { "DVI-2", 0x04 },  { "DP-1", 0x0f },     { "DP-2", 0x10 },
-                { "HDMI-1", 0x11 }, { "HDMI-2", 0x12 }, { "hdmi-1", 0x11 }, { "USB-C-1", 0x1b },  { "0x0f", 0x0f },
-                { "15", 15 },       { "0xff", 0xff },   { "0", -EINVAL },   { "0x100", -EINVAL }, { "DP-3", -EINVAL },
-                { "", -EINVAL },    { "DP", -EINVAL },  { "-1", -EINVAL },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(vcp); i++) {
-                char what[64];
-                snprintf(what, sizeof what, "vcp_input_from_string(\"%s\")", vcp[i].s);
-                tap_is_int(vcp_input_from_string(vcp[i].s), vcp[i].v, what);
-        }
-        tap_is_str(vcp_input_to_string(0x0f), "DP-1", "vcp_input_to_string(0x0f)");
-        tap_is_str(vcp_input_to_string(0x12), "HDMI-2", "vcp_input_to_string(0x12)");
-        tap_is_str(vcp_input_to_string(0x55), NULL, "vcp_input_to_string(0x55) is NULL");
 
         /* Resolution= in a file selects the table entry. */
         static const struct {

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* SHA-256 (FIPS 180-4) of a small buffer, for identifying things by a digest that users can reproduce with
+ * sha256sum(1) (a monitor's EDID). Not for secrets: no care is taken about timing or wiping. */
+#define SHA256_DIGEST_SIZE 32
+
+void sha256(const void *data, size_t n, uint8_t ret[static SHA256_DIGEST_SIZE]);
+/* The digest as 64 lowercase hex digits and a NUL. */
+char *sha256_hex(const uint8_t digest[static SHA256_DIGEST_SIZE], char ret[static 2 * SHA256_DIGEST_SIZE + 1]);
