@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
-/* vxm-guest's commands, one file each: run (ExecStart=), started
- * (ExecStartPost=), stop (ExecStop=), finish (ExecStopPost=),
- * network-up/network-down (as root: ExecStartPre=+, ExecStopPost=+). */
+/* vxm-guest's commands, one file each: run (ExecStart=), started (ExecStartPost=), stop (ExecStop=), and as root up
+ * (ExecStartPre=+: devices-up, network-up) and down (ExecStopPost=+: finish, network-down, devices-down). */
 int guest_run(const char *name);
 int guest_stop(const char *name, const char *main_pid);
 int guest_started(const char *name, const char *main_pid);
@@ -12,3 +11,5 @@ int guest_network_up(const char *name);
 int guest_network_down(const char *name);
 int guest_devices_up(const char *name);
 int guest_devices_down(const char *name);
+int guest_up(const char *name);
+int guest_down(const char *name);
