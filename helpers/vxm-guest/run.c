@@ -110,6 +110,11 @@ int guest_run(const char *name) {
         r = qemu_plan_prepare(g, &plan);
         if (r < 0)
                 return log_error_errno(r, "Guest %s cannot start (see above).", name);
+        r = qemu_plan_require_shared(&plan);
+        if (r < 0) {
+                qemu_plan_done(&plan);
+                return log_error_errno(r, "Guest %s cannot start (see above).", name);
+        }
         log_plan(&plan);
 
         _cleanup_strv_free_ char **argv = NULL;

@@ -156,6 +156,10 @@ int vfio_bind(VfioTarget *t) {
         _cleanup_free_ char *node = xasprintf("/dev/vfio/%d", t->dev->iommu_group);
         int r;
 
+        r = vfio_check_vf_hold(t);
+        if (r < 0)
+                return r;
+
         if (t->dev->driver && strcmp(t->dev->driver, "vfio-pci") == 0)
                 return bind_existing(t);
 

@@ -13,6 +13,7 @@
 #include "basic/strv.h"
 #include "host/pci-holders.h"
 #include "host/vfio-check.h"
+#include "host/vf-alloc.h"
 #include "vxm-vfio.h"
 
 int vfio_check_iommu(const VfioTarget *t) {
@@ -119,4 +120,22 @@ int vfio_check_holders(const VfioTarget *t) {
         }
         pci_holders_free(holders, n);
         return -EBUSY;
+}
+
+int vfio_check_vf_hold(const VfioTarget *t) {
+        VfHold h;
+        if (vf_hold_read(t->bdf, &h) < 0)
+                return 0;
+        /* Bound for the holder itself (vxm-vf, or a Device= line of the holder): its own VF. */
+        bool listed = false;
+        for (size_t i = 0; i < t->n_bound_for; i++)
+                listed = listed || strcmp(t->bound_for[i]->name, h.owner) == 0;
+        int r = 0;
+        if (!listed && vf_owner_alive_systemd(&h, NULL) != 0)
+                r = log_error_errno(EBUSY,
+                                    "%s is the virtual function that guest %s took for its VirtualFunction= line %u "
+                                    "(/run/vxm/.state/vf/%s): it goes to no other guest until %s stops.",
+                                    t->label, h.owner, h.index + 1, t->bdf, h.owner);
+        vf_hold_done(&h);
+        return r;
 }

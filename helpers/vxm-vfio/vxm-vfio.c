@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/helper-cli.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/parse-util.h"
@@ -45,34 +46,21 @@ static void help(FILE *f) {
                    "2 usage error. See vxm(1).\n");
 }
 
+/* The guests whose configs list the device; pick_guests() decides which of them the bind is for. */
 static int load_guests(VfioTarget *t) {
-        _cleanup_strv_free_ char **names = NULL;
-        int r = guest_list(&names);
+        Guest **all = NULL;
+        int r = helper_load_all_guests(&all);
         if (r < 0)
                 return r;
-
-        for (size_t i = 0; names && names[i]; i++) {
-                Guest *g = NULL;
-                /* Other guests' mistakes are not ours to report in detail: vxm check NAME does that. */
-                int level = log_get_max_level();
-                log_set_max_level(LOG_CRIT);
-                r = guest_load(names[i], &g);
-                log_set_max_level(level);
-                if (r == -ENOENT)
-                        continue;
-                if (r < 0) {
-                        log_warning("Guest %s has configuration errors (see \"vxm check %s\"), ignoring it.", names[i],
-                                    names[i]);
-                        continue;
-                }
-                if (!guest_has_device(g, &t->dev->address)) {
-                        guest_free(g);
-                        continue;
-                }
-                t->guests = xrealloc(t->guests, (t->n_guests + 2) * sizeof *t->guests);
-                t->guests[t->n_guests++] = g;
-                t->guests[t->n_guests] = NULL;
-        }
+        size_t n = 0;
+        for (size_t i = 0; all[i]; i++)
+                if (guest_has_device(all[i], &t->dev->address))
+                        all[n++] = all[i];
+                else
+                        guest_free(all[i]);
+        all[n] = NULL;
+        t->guests = all;
+        t->n_guests = n;
         return 0;
 }
 

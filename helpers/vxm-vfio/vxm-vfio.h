@@ -38,6 +38,8 @@ int vfio_check_iommu(const VfioTarget *t);
 int vfio_check_display(const VfioTarget *t);
 int vfio_check_group(const VfioTarget *t);
 int vfio_check_holders(const VfioTarget *t);
+/* A VF held by a running guest through VirtualFunction= (host/vf-alloc.h) is bound for no guest but that one. */
+int vfio_check_vf_hold(const VfioTarget *t);
 
 /* bind.c */
 int vfio_bind(VfioTarget *t);

@@ -8,8 +8,14 @@
 
 static void run_pci_device(CheckContext *c) {
         const Guest *g = c->guest;
+        if (g->n_devices == 0 && g->n_vfs + g->n_mdevs > 0) {
+                check_ok(c, NULL, "no Device= in [PCI]: the guest takes only its VirtualFunction= and Mdev= devices");
+                return;
+        }
         if (g->n_devices == 0) {
-                check_warn(c, NULL, "add Device= lines to [PCI] to pass a GPU through (vxm gpus shows them)",
+                check_warn(c, NULL,
+                           "add Device= lines to [PCI] to pass a GPU through, or VirtualFunction=/Mdev= to share one "
+                           "(vxm gpus shows them)",
                            "no Device= in [PCI]: nothing to pass through");
                 return;
         }

@@ -12,6 +12,7 @@
 #include "basic/macro.h"
 #include "basic/strv.h"
 #include "check.h"
+#include "output.h"
 #include "host/pci-names.h"
 
 /* The registry: one CHECK(name) line per check in check-list.h, in report order. */
@@ -190,26 +191,29 @@ static void print_text(const CheckRun *run) {
                run->count[VERDICT_WARN], run->count[VERDICT_WARN] == 1 ? "" : "s");
 }
 
-static void print_json_field(const char *key, const char *value, bool last) {
-        _cleanup_free_ char *q = json_quote(value);
-        printf("\"%s\":%s%s", key, q, last ? "" : ",");
-}
+/* The schema in vxm(1): version, findings (each with exactly these members), summary. */
+static int print_json(const CheckRun *run, JsonMode mode) {
+        _cleanup_(json_freep) JsonValue *o = json_new_object();
+        JsonValue *findings = json_new_array(), *summary = json_new_object();
 
-static void print_json(const CheckRun *run) {
-        printf("{\"version\":1,\"findings\":[");
+        json_object_append(o, "version", json_new_number(1));
         for (size_t i = 0; i < run->n; i++) {
                 const Finding *f = &run->findings[i];
-                printf("%s\n{", i == 0 ? "" : ",");
-                print_json_field("id", f->id, false);
-                print_json_field("verdict", verdict_names[f->verdict], false);
-                print_json_field("subject", f->subject, false);
-                print_json_field("guest", f->guest, false);
-                print_json_field("message", f->message, false);
-                print_json_field("hint", f->hint, true);
-                putchar('}');
+                JsonValue *j = json_new_object();
+                json_object_append(j, "id", json_new_string(f->id));
+                json_object_append(j, "verdict", json_new_string(verdict_names[f->verdict]));
+                json_object_append(j, "subject", json_new_string(f->subject));
+                json_object_append(j, "guest", json_new_string(f->guest));
+                json_object_append(j, "message", json_new_string(f->message));
+                json_object_append(j, "hint", json_new_string(f->hint));
+                json_array_append(findings, j);
         }
-        printf("%s],\"summary\":{\"ok\":%u,\"warn\":%u,\"fail\":%u}}\n", run->n ? "\n" : "", run->count[VERDICT_OK],
-               run->count[VERDICT_WARN], run->count[VERDICT_FAIL]);
+        json_object_append(o, "findings", findings);
+        json_object_append(summary, "ok", json_new_number(run->count[VERDICT_OK]));
+        json_object_append(summary, "warn", json_new_number(run->count[VERDICT_WARN]));
+        json_object_append(summary, "fail", json_new_number(run->count[VERDICT_FAIL]));
+        json_object_append(o, "summary", summary);
+        return json_print(o, mode);
 }
 
 static void run_done(CheckRun *run) {
@@ -224,7 +228,7 @@ static void run_done(CheckRun *run) {
         strv_free(run->log);
 }
 
-int check_run_all(char **names, bool json) {
+int check_run_all(char **names, JsonMode json) {
         _cleanup_(run_done) CheckRun run = {};
         _cleanup_strv_free_ char **all = NULL;
 
@@ -242,9 +246,10 @@ int check_run_all(char **names, bool json) {
                 check_guest(&run, names[i]);
         pci_names_done();
 
-        if (json)
-                print_json(&run);
-        else {
+        if (json != JSON_MODE_OFF) {
+                if (print_json(&run, json) < 0)
+                        return 1;
+        } else {
                 print_text(&run);
                 if (!names || !names[0])
                         printf("No guest is configured: write /etc/vxm/NAME.conf (see vxm.conf(5)), then run vxm "

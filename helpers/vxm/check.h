@@ -28,6 +28,7 @@
 
 #include "config/config.h"
 #include "host/pci-sysfs.h"
+#include "output.h"
 
 typedef enum Verdict {
         VERDICT_OK,
@@ -80,6 +81,6 @@ extern const Check *const check_registry[];
 
 /* Runs every check for the host and the named guests (all guests when names is NULL); prints text or JSON on
  * stdout. Returns the exit status: 0 no fail, 1 a fail. */
-int check_run_all(char **names, bool json);
+int check_run_all(char **names, JsonMode json);
 /* vxm check --list */
 void check_print_list(void);

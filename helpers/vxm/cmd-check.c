@@ -12,24 +12,23 @@
 #include "commands.h"
 
 static void help(void) {
-        printf("Usage: vxm check [--json] [NAME]\n\n"
+        printf("Usage: vxm check [--json[=MODE]] [NAME]\n\n"
                "Check this host, and the guest NAME (all guests without NAME), for everything that stands\n"
                "between them and a working passthrough. Changes nothing. Exit status: 0 no problem, 1 problems.\n\n"
                "Options:\n"
-               "  -h --help   Show this help\n"
-               "     --json   Machine-readable output (schema in vxm(1))\n"
-               "     --list   List every check: its id, scope and what it checks\n");
+               "  -h --help          Show this help\n" OPTION_JSON_HELP
+               "     --list         List every check: its id, scope and what it checks\n");
 }
 
 int cmd_check(int argc, char *argv[]) {
         enum { ARG_JSON = 0x100, ARG_LIST };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                { "json", optional_argument, NULL, ARG_JSON },
                 { "list", no_argument, NULL, ARG_LIST },
                 {},
         };
-        bool json = false;
+        JsonMode json = JSON_MODE_OFF;
         int c;
 
         optind = 0;
@@ -39,7 +38,8 @@ int cmd_check(int argc, char *argv[]) {
                         help();
                         return 0;
                 case ARG_JSON:
-                        json = true;
+                        if (json_mode_parse(optarg, &json) < 0)
+                                return 2;
                         break;
                 case ARG_LIST:
                         check_print_list();

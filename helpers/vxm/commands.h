@@ -8,3 +8,4 @@ int cmd_status(int argc, char *argv[]);
 int cmd_check(int argc, char *argv[]);
 int cmd_gpus(int argc, char *argv[]);
 int cmd_show(int argc, char *argv[]);
+int cmd_new(int argc, char *argv[]);

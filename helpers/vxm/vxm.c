@@ -14,11 +14,12 @@ static const struct {
         const char *args;
         const char *help;
 } commands[] = {
-        { "list", cmd_list, "", "List the configured guests and whether their configuration is valid" },
-        { "status", cmd_status, "[NAME]", "Show the state of a guest and its preparation units" },
-        { "check", cmd_check, "[--json] [NAME]", "Pre-flight doctor: what stands between this host and a guest" },
-        { "gpus", cmd_gpus, "[--json]", "List display controllers and whether they can be passed through" },
+        { "list", cmd_list, "", "List the guests, their state, and whether their configuration is valid" },
+        { "status", cmd_status, "[NAME]", "Show the state of a guest, its preparation units and host changes" },
+        { "check", cmd_check, "[NAME]", "Pre-flight doctor: explain what stands between this host and a guest" },
+        { "gpus", cmd_gpus, "[BDF...]", "List display controllers: can each be passed through, or shared" },
         { "show", cmd_show, "NAME", "Print the QEMU command line that vxm-guest would run for NAME" },
+        { "new", cmd_new, "NAME [--gpu BDF]", "Write /etc/vxm/NAME.conf for a GPU, sized to this host" },
 };
 
 static void help(FILE *f) {
@@ -29,9 +30,9 @@ static void help(FILE *f) {
                 fprintf(f, "  %-22s %s\n", left, commands[i].help);
         }
         fprintf(f, "\nOptions:\n"
-                   "  -h --help              Show this help\n"
+                   "  -h --help              Show this help (vxm COMMAND --help: that command's)\n"
                    "     --version           Show the version\n"
-                   "\nSee vxm(1) and vxm.conf(5).\n");
+                   "\nlist, status, check, gpus and show take --json for scripts. See vxm(1) and vxm.conf(5).\n");
 }
 
 int main(int argc, char *argv[]) {

@@ -430,8 +430,18 @@ static void format_string(Buffer *b, const char *s) {
         buf_puts(b, "\"");
 }
 
-static void format_value(Buffer *b, const JsonValue *v) {
+/* indent < 0: compact; else the current nesting level, 2 spaces each. */
+static void format_newline(Buffer *b, int indent) {
+        if (indent < 0)
+                return;
+        buf_puts(b, "\n");
+        for (int i = 0; i < indent; i++)
+                buf_puts(b, "  ");
+}
+
+static void format_value(Buffer *b, const JsonValue *v, int indent) {
         char num[64];
+        int inner = indent < 0 ? -1 : indent + 1;
         switch (v ? v->type : JSON_NULL) {
         case JSON_NULL:
                 buf_puts(b, "null");
@@ -451,8 +461,11 @@ static void format_value(Buffer *b, const JsonValue *v) {
                 for (size_t i = 0; i < v->array.n; i++) {
                         if (i > 0)
                                 buf_puts(b, ",");
-                        format_value(b, v->array.items[i]);
+                        format_newline(b, inner);
+                        format_value(b, v->array.items[i], inner);
                 }
+                if (v->array.n > 0)
+                        format_newline(b, indent);
                 buf_puts(b, "]");
                 break;
         case JSON_OBJECT:
@@ -460,10 +473,13 @@ static void format_value(Buffer *b, const JsonValue *v) {
                 for (size_t i = 0; i < v->object.n; i++) {
                         if (i > 0)
                                 buf_puts(b, ",");
+                        format_newline(b, inner);
                         format_string(b, v->object.keys[i]);
-                        buf_puts(b, ":");
-                        format_value(b, v->object.values[i]);
+                        buf_puts(b, indent < 0 ? ":" : ": ");
+                        format_value(b, v->object.values[i], inner);
                 }
+                if (v->object.n > 0)
+                        format_newline(b, indent);
                 buf_puts(b, "}");
                 break;
         }
@@ -471,14 +487,77 @@ static void format_value(Buffer *b, const JsonValue *v) {
 
 char *json_format(const JsonValue *v) {
         Buffer b = {};
-        format_value(&b, v);
+        format_value(&b, v, -1);
         return b.s;
 }
 
+char *json_format_pretty(const JsonValue *v) {
+        Buffer b = {};
+        format_value(&b, v, 0);
+        return b.s;
+}
+
+JsonValue *json_new_null(void) {
+        return value_new(JSON_NULL);
+}
+
+JsonValue *json_new_boolean(bool b) {
+        JsonValue *v = value_new(JSON_BOOLEAN);
+        v->boolean = b;
+        return v;
+}
+
+JsonValue *json_new_number(double n) {
+        JsonValue *v = value_new(JSON_NUMBER);
+        v->number = n;
+        return v;
+}
+
+JsonValue *json_new_string(const char *s) {
+        if (!s)
+                return json_new_null();
+        JsonValue *v = value_new(JSON_STRING);
+        v->string = xstrdup(s);
+        return v;
+}
+
+JsonValue *json_new_array(void) {
+        return value_new(JSON_ARRAY);
+}
+
+JsonValue *json_new_object(void) {
+        return value_new(JSON_OBJECT);
+}
+
+JsonValue *json_new_strv(char *const *l) {
+        JsonValue *a = json_new_array();
+        for (size_t i = 0; l && l[i]; i++)
+                json_array_append(a, json_new_string(l[i]));
+        return a;
+}
+
+void json_array_append(JsonValue *array, JsonValue *v) {
+        array->array.items = xrealloc(array->array.items, (array->array.n + 1) * sizeof *array->array.items);
+        array->array.items[array->array.n++] = v;
+}
+
+void json_object_append(JsonValue *object, const char *key, JsonValue *v) {
+        size_t n = object->object.n + 1;
+        object->object.keys = xrealloc(object->object.keys, n * sizeof *object->object.keys);
+        object->object.values = xrealloc(object->object.values, n * sizeof *object->object.values);
+        object->object.keys[n - 1] = xstrdup(key);
+        object->object.values[n - 1] = v;
+        object->object.n = n;
+}
 char *json_quote(const char *s) {
         if (!s)
                 return xstrdup("null");
         Buffer b = {};
         format_string(&b, s);
         return b.s;
+}
+
+void json_print_string(FILE *f, const char *s) {
+        _cleanup_free_ char *q = json_quote(s);
+        fputs(q, f);
 }

@@ -4,9 +4,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-/* A small strict JSON (RFC 8259) reader for what vxm reads: QEMU firmware descriptors and QMP messages. Values are
- * immutable trees; strings are NUL-terminated UTF-8 (an embedded \u0000 is refused, so C strings stay honest). */
+/* A small strict JSON (RFC 8259) reader for what vxm reads (QEMU firmware descriptors and QMP messages), and the
+ * builder and writer for what it prints (vxm --json). Values are trees; strings are NUL-terminated UTF-8 (an embedded
+ * \u0000 is refused, so C strings stay honest). */
 
 typedef enum JsonType {
         JSON_NULL,
@@ -58,8 +60,24 @@ const JsonValue *json_array_item(const JsonValue *v, size_t i);
 /* Does the array contain this string? */
 bool json_array_has_string(const JsonValue *array, const char *s);
 
-/* Compact serialisation (for messages and tests); strings escaped per RFC 8259. malloc'd. */
+/* Building a tree to print. The json_new_*() never fail (allocation failure aborts, like xmalloc); the append
+ * functions take ownership of the value. Object keys keep the order they were appended in. */
+JsonValue *json_new_null(void);
+JsonValue *json_new_boolean(bool b);
+JsonValue *json_new_number(double n);      /* integers are exact up to 2^53 */
+JsonValue *json_new_string(const char *s); /* NULL gives null */
+JsonValue *json_new_strv(char *const *l);  /* an array of strings; NULL gives [] */
+JsonValue *json_new_array(void);
+JsonValue *json_new_object(void);
+void json_array_append(JsonValue *array, JsonValue *v);
+void json_object_append(JsonValue *object, const char *key, JsonValue *v);
+
+/* Compact serialisation (one line); strings escaped per RFC 8259. malloc'd. */
 char *json_format(const JsonValue *v);
+/* The same, indented by 2 spaces per level, one member or item per line; empty arrays and objects stay "[]", "{}". */
+char *json_format_pretty(const JsonValue *v);
 /* s as a JSON string literal with its quotes, escaped per RFC 8259; "null" for NULL. malloc'd. For writers that print
  * their JSON directly (vxm gpus, vxm check). */
 char *json_quote(const char *s);
+/* The same, written to f. */
+void json_print_string(FILE *f, const char *s);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "basic/macro.h"
 #include "basic/sha256.h"
 
 /* The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4, 4.2.2). */
@@ -69,4 +70,25 @@ char *sha256_hex(const uint8_t digest[static SHA256_DIGEST_SIZE], char ret[stati
         for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
                 snprintf(ret + 2 * i, 3, "%02x", digest[i]);
         return ret;
+}
+
+/* H((K ^ opad) || H((K ^ ipad) || data)), with K the key padded to a block, or its hash when it is longer than a
+ * block (RFC 2104 section 2). The one-shot sha256() gets each concatenation as one buffer: the data is small. */
+void hmac_sha256(const void *key, size_t key_size, const void *data, size_t n, uint8_t ret[static SHA256_DIGEST_SIZE]) {
+        uint8_t padded[SHA256_BLOCK_SIZE] = {};
+        if (key_size > SHA256_BLOCK_SIZE)
+                sha256(key, key_size, padded);
+        else if (key_size > 0)
+                memcpy(padded, key, key_size);
+
+        _cleanup_free_ uint8_t *inner = xmalloc(SHA256_BLOCK_SIZE + n);
+        for (unsigned i = 0; i < SHA256_BLOCK_SIZE; i++)
+                inner[i] = padded[i] ^ 0x36;
+        if (n > 0)
+                memcpy(inner + SHA256_BLOCK_SIZE, data, n);
+        uint8_t outer[SHA256_BLOCK_SIZE + SHA256_DIGEST_SIZE];
+        for (unsigned i = 0; i < SHA256_BLOCK_SIZE; i++)
+                outer[i] = padded[i] ^ 0x5c;
+        sha256(inner, SHA256_BLOCK_SIZE + n, outer + SHA256_BLOCK_SIZE);
+        sha256(outer, sizeof outer, ret);
 }

@@ -16,6 +16,7 @@
 #include "basic/root-path.h"
 #include "basic/safe-open.h"
 #include "basic/strv.h"
+#include "basic/uuid-util.h"
 
 const char *const config_dirs[] = { "/etc/vxm", "/run/vxm", "/usr/lib/vxm", NULL };
 
@@ -502,6 +503,195 @@ static int parse_device_value(Parser *p, const char *key, const char *value, voi
         return 0;
 }
 
+/* --- [PCI] VirtualFunction= and Mdev=: devices shared with the host, chosen or created when the guest starts --- */
+
+static int vf_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
+        GuestVirtualFunction *vf = item;
+        if (strcmp(opt, "vfs") == 0) {
+                unsigned long n;
+                int r = parse_unsigned(val, 65535, &n);
+                if (r < 0 || n == 0) {
+                        parser_error(p, "%s=: vfs=%s: %s", key, val,
+                                     r == -EINVAL ? "not a number (how many virtual functions to enable, e.g. vfs=2)"
+                                                  : "out of range (1 to 65535)");
+                        return -EINVAL;
+                }
+                vf->vfs = (unsigned) n;
+                return 0;
+        }
+        parser_error(p, "%s=: unknown option '%s' (known: vfs=)", key, opt);
+        return -EINVAL;
+}
+
+static void vfs_clear(Guest *g) {
+        for (size_t i = 0; i < g->n_vfs; i++)
+                free(g->vfs[i].source.file);
+        g->n_vfs = 0;
+}
+
+static int parse_virtual_function_value(Parser *p, const char *key, const char *value, void *field) {
+        Guest *g = p->guest;
+        if (!*value) {
+                vfs_clear(g);
+                return 0;
+        }
+
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *opts = strchr(copy, ',');
+        if (opts)
+                *opts++ = '\0';
+
+        GuestVirtualFunction vf = {};
+        const char *why;
+        if (pci_address_parse(copy, &vf.pf, &why) < 0) {
+                parser_error(p, "%s=%s: %s (the physical function's address)", key, value, why);
+                return -EINVAL;
+        }
+        if (opts && parse_options(p, key, opts, vf_option, &vf) < 0)
+                return -EINVAL;
+        /* Two lines for one PF ask for two of its VFs; they must agree on how many the PF gets. */
+        for (size_t i = 0; i < g->n_vfs; i++) {
+                const GuestVirtualFunction *o = &g->vfs[i];
+                if (pci_address_equal(&o->pf, &vf.pf) && vf.vfs && o->vfs && vf.vfs != o->vfs) {
+                        parser_error(p, "%s=%s: vfs=%u, but %s:%u asks for vfs=%u on the same physical function", key,
+                                     value, vf.vfs, o->source.file, o->source.line, o->vfs);
+                        return -EINVAL;
+                }
+        }
+        source_set(&vf.source, p);
+        g->vfs = xrealloc(g->vfs, (g->n_vfs + 1) * sizeof *g->vfs);
+        g->vfs[g->n_vfs++] = vf;
+        return 0;
+}
+
+/* A name that is safe as one sysfs path component: a type directory or an mdev_bus entry. */
+static bool sysfs_name_is_valid(const char *s) {
+        size_t n = strlen(s);
+        return n > 0 && n <= 64 && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == n;
+}
+
+static int mdev_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
+        GuestMdev *m = item;
+        if (strcmp(opt, "type") == 0) {
+                if (!sysfs_name_is_valid(val)) {
+                        parser_error(p,
+                                     "%s=: type=%s: not a type name (a directory of the parent's "
+                                     "mdev_supported_types, e.g. i915-GVTg_V5_4; vxm gpus lists them)",
+                                     key, val);
+                        return -EINVAL;
+                }
+                free(m->type);
+                m->type = xstrdup(val);
+                return 0;
+        }
+        if (strcmp(opt, "uuid") == 0) {
+                uint8_t u[16];
+                char buf[UUID_STRLEN];
+                if (uuid_parse(val, u) < 0) {
+                        parser_error(p,
+                                     "%s=: uuid=%s: not a UUID (expected 8-4-4-4-12 hex digits, e.g. "
+                                     "f0e1d2c3-b4a5-4697-8879-6a5b4c3d2e1f)",
+                                     key, val);
+                        return -EINVAL;
+                }
+                free(m->uuid);
+                m->uuid = xstrdup(uuid_format(u, buf));
+                return 0;
+        }
+        parser_error(p, "%s=: unknown option '%s' (known: type=, uuid=)", key, opt);
+        return -EINVAL;
+}
+
+static void mdev_done(GuestMdev *m) {
+        free(m->parent);
+        free(m->type);
+        free(m->uuid);
+        free(m->source.file);
+}
+
+static void mdevs_clear(Guest *g) {
+        for (size_t i = 0; i < g->n_mdevs; i++)
+                mdev_done(&g->mdevs[i]);
+        g->n_mdevs = 0;
+}
+
+static int parse_mdev_value(Parser *p, const char *key, const char *value, void *field) {
+        Guest *g = p->guest;
+        if (!*value) {
+                mdevs_clear(g);
+                return 0;
+        }
+
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *opts = strchr(copy, ',');
+        if (opts)
+                *opts++ = '\0';
+
+        _cleanup_(mdev_done) GuestMdev m = {};
+        PciAddress a;
+        char bdf[PCI_ADDRESS_STRLEN];
+        if (pci_address_parse(copy, &a, NULL) == 0)
+                m.parent = xstrdup(pci_address_format(&a, bdf));
+        else if (strcmp(copy, "auto") != 0) {
+                if (!sysfs_name_is_valid(copy)) {
+                        parser_error(p,
+                                     "%s=%s: '%s' is not a parent device: expected auto, a PCI address (e.g. "
+                                     "0000:00:02.0) or a name from /sys/class/mdev_bus",
+                                     key, value, copy);
+                        return -EINVAL;
+                }
+                m.parent = xstrdup(copy);
+        }
+        if (opts && parse_options(p, key, opts, mdev_option, &m) < 0)
+                return -EINVAL;
+        if (!m.type) {
+                parser_error(p,
+                             "%s=%s: type= is missing (the kind of mediated device, e.g. type=i915-GVTg_V5_4; "
+                             "vxm gpus lists the types each parent offers)",
+                             key, value);
+                return -EINVAL;
+        }
+        for (size_t i = 0; m.uuid && i < g->n_mdevs; i++)
+                if (g->mdevs[i].uuid && strcmp(g->mdevs[i].uuid, m.uuid) == 0) {
+                        parser_error(p, "%s=%s: uuid=%s is already used at %s:%u", key, value, m.uuid,
+                                     g->mdevs[i].source.file, g->mdevs[i].source.line);
+                        return -EINVAL;
+                }
+        source_set(&m.source, p);
+        g->mdevs = xrealloc(g->mdevs, (g->n_mdevs + 1) * sizeof *g->mdevs);
+        g->mdevs[g->n_mdevs++] = m;
+        m = (GuestMdev){};
+        return 0;
+}
+
+/* A device the guest takes whole (Device=) cannot also be shared by it with the host. */
+static int validate_shared_devices(const Guest *g) {
+        int r = 0;
+        for (size_t i = 0; i < g->n_devices; i++) {
+                const GuestDevice *d = &g->devices[i];
+                char bdf[PCI_ADDRESS_STRLEN];
+                pci_address_format(&d->address, bdf);
+                for (size_t j = 0; j < g->n_vfs; j++)
+                        if (pci_address_equal(&g->vfs[j].pf, &d->address))
+                                r = log_error_errno(EINVAL,
+                                                    "%s:%u: VirtualFunction=%s: %s is given whole by Device= at "
+                                                    "%s:%u; a physical function shared through virtual functions "
+                                                    "stays with the host. Remove one of the two lines.",
+                                                    g->vfs[j].source.file, g->vfs[j].source.line, bdf, bdf,
+                                                    d->source.file, d->source.line);
+                for (size_t j = 0; j < g->n_mdevs; j++)
+                        if (g->mdevs[j].parent && strcmp(g->mdevs[j].parent, bdf) == 0)
+                                r = log_error_errno(EINVAL,
+                                                    "%s:%u: Mdev=%s: %s is given whole by Device= at %s:%u; the "
+                                                    "parent of mediated devices stays with the host. Remove one of "
+                                                    "the two lines.",
+                                                    g->mdevs[j].source.file, g->mdevs[j].source.line, bdf, bdf,
+                                                    d->source.file, d->source.line);
+        }
+        return r;
+}
+
 static int disk_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
         GuestDisk *d = item;
         if (strcmp(opt, "bus") == 0) {
@@ -571,6 +761,8 @@ static const KeyTable keys[] = {
         { "Guest", "Accelerator", parse_accelerator_value, FIELD(accelerator) },
         { "Guest", "ShutdownTimeout", parse_timeout_value, FIELD(shutdown_timeout) },
         { "PCI", "Device", parse_device_value, 0 },
+        { "PCI", "VirtualFunction", parse_virtual_function_value, 0 },
+        { "PCI", "Mdev", parse_mdev_value, 0 },
         { "Firmware", "SecureBoot", parse_bool_value, FIELD(secure_boot) },
         { "Firmware", "Code", parse_absolute_path_value, FIELD(firmware_code) },
         { "Firmware", "Vars", parse_absolute_path_value, FIELD(firmware_vars) },
@@ -952,6 +1144,8 @@ static int guest_validate(Guest *g) {
                 r = combination_error(g, "Network", "Mode", "Mode=bridge needs Bridge=NAME");
         if (guest_validate_display(g) < 0)
                 r = -EINVAL;
+        if (validate_shared_devices(g) < 0)
+                r = -EINVAL;
         uint64_t page = g->hugepages == HUGEPAGES_1G ? 1ULL << 30 : 2ULL << 20;
         if (g->hugepages != HUGEPAGES_NO && g->memory % page != 0)
                 r = combination_error(g, "Guest", "Memory", "Memory= must be a multiple of the hugepage size (%s)",
@@ -1049,6 +1243,10 @@ Guest *guest_free(Guest *g) {
                 free(g->devices[i].source.file);
         }
         free(g->devices);
+        vfs_clear(g);
+        free(g->vfs);
+        mdevs_clear(g);
+        free(g->mdevs);
         free(g->firmware_code);
         free(g->firmware_vars);
         free(g->lg_file);
@@ -1136,6 +1334,28 @@ bool guest_has_device(const Guest *g, const PciAddress *a) {
                 if (pci_address_equal(&g->devices[i].address, a))
                         return true;
         return false;
+}
+
+bool guest_shares_device(const Guest *g, const PciAddress *a) {
+        char bdf[PCI_ADDRESS_STRLEN];
+        pci_address_format(a, bdf);
+        for (size_t i = 0; i < g->n_vfs; i++)
+                if (pci_address_equal(&g->vfs[i].pf, a))
+                        return true;
+        for (size_t i = 0; i < g->n_mdevs; i++)
+                if (g->mdevs[i].parent && strcmp(g->mdevs[i].parent, bdf) == 0)
+                        return true;
+        return false;
+}
+
+unsigned guest_vfs_wanted(const Guest *g, const PciAddress *pf, const ConfigSource **ret_source) {
+        for (size_t i = 0; i < g->n_vfs; i++)
+                if (pci_address_equal(&g->vfs[i].pf, pf) && g->vfs[i].vfs > 0) {
+                        if (ret_source)
+                                *ret_source = &g->vfs[i].source;
+                        return g->vfs[i].vfs;
+                }
+        return 0;
 }
 
 uint64_t looking_glass_size(unsigned width, unsigned height) {

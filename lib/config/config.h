@@ -45,6 +45,21 @@ typedef struct GuestDevice {
         ConfigSource source;
 } GuestDevice;
 
+/* [PCI] VirtualFunction=PF[,vfs=N]: one SR-IOV virtual function of PF, chosen when the guest starts. */
+typedef struct GuestVirtualFunction {
+        PciAddress pf;
+        unsigned vfs; /* vfs=N: how many VFs to enable when the PF has none; 0 when not set */
+        ConfigSource source;
+} GuestVirtualFunction;
+
+/* [PCI] Mdev=PARENT|auto,type=TYPE[,uuid=UUID]: a mediated device, created when the guest starts. */
+typedef struct GuestMdev {
+        char *parent; /* NULL: auto; else a normalised PCI address or a name in /sys/class/mdev_bus */
+        char *type;   /* the mdev_supported_types directory name, e.g. i915-GVTg_V5_4 */
+        char *uuid;   /* uuid=, lowercase; NULL: derived from the machine ID, the guest's name and the line's index */
+        ConfigSource source;
+} GuestMdev;
+
 typedef struct GuestDisk {
         char *path;
         DiskBus bus;    /* Disk=PATH[,bus=virtio|nvme] */
@@ -69,6 +84,10 @@ typedef struct Guest {
         /* [PCI] */
         GuestDevice *devices;
         size_t n_devices;
+        GuestVirtualFunction *vfs; /* VirtualFunction= */
+        size_t n_vfs;
+        GuestMdev *mdevs; /* Mdev= */
+        size_t n_mdevs;
 
         /* [Firmware] */
         bool secure_boot;    /* default no */
@@ -141,6 +160,10 @@ const ConfigSource *guest_key_source(const Guest *g, const char *section, const 
 
 /* Has the guest this exact function? */
 bool guest_has_device(const Guest *g, const PciAddress *a);
+/* Does the guest share this device with the host: a VirtualFunction= of this PF, or an Mdev= on this PCI parent? */
+bool guest_shares_device(const Guest *g, const PciAddress *a);
+/* vfs= of the guest's VirtualFunction= lines for pf (they agree), and where it was set; 0 when none sets it. */
+unsigned guest_vfs_wanted(const Guest *g, const PciAddress *pf, const ConfigSource **ret_source);
 
 /* Looking Glass shared memory size for a resolution: w*h*4*2 + 10 MiB, rounded up to a power of two. */
 uint64_t looking_glass_size(unsigned width, unsigned height);

@@ -10,7 +10,7 @@
  * an unprivileged user. */
 
 /* What QEMU needs at least: guest RAM + Looking Glass memory + 64 MiB for QEMU's own ROM and flash regions.
- * 0 when the guest passes no device through (nothing is pinned). */
+ * 0 when the guest passes no device through (nothing is pinned): no Device=, VirtualFunction= or Mdev=. */
 uint64_t guest_memlock_needed(const Guest *g);
 /* The LimitMEMLOCK= vxm-generator writes for vxm-guest@NAME.service: guest RAM + 1 GiB (the headroom libvirt uses
  * too), 0 when the guest passes no device through. */

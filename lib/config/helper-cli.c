@@ -5,7 +5,9 @@
 
 #include "config/helper-cli.h"
 #include "basic/log.h"
+#include "basic/macro.h"
 #include "basic/parse-util.h"
+#include "basic/strv.h"
 
 static void usage(const char *const *verbs) {
         fprintf(stderr, "Usage: %s ", program_invocation_short_name);
@@ -47,4 +49,37 @@ int helper_load_guest(const char *name, Guest **ret) {
                                        "is masked).",
                                        name, name);
         return r; /* the loader said what is wrong, with file:line */
+}
+
+int helper_load_all_guests(Guest ***ret) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = guest_list(&names);
+        if (r < 0)
+                return r;
+
+        Guest **l = xmalloc((strv_length(names) + 1) * sizeof *l);
+        size_t n = 0;
+        for (size_t i = 0; names && names[i]; i++) {
+                int level = log_get_max_level();
+                log_set_max_level(LOG_CRIT);
+                r = guest_load(names[i], &l[n]);
+                log_set_max_level(level);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0) {
+                        log_warning("Guest %s has configuration errors (see \"vxm check %s\"), ignoring it.", names[i],
+                                    names[i]);
+                        continue;
+                }
+                n++;
+        }
+        l[n] = NULL;
+        *ret = l;
+        return 0;
+}
+
+void guests_free(Guest **l) {
+        for (size_t i = 0; l && l[i]; i++)
+                guest_free(l[i]);
+        free(l);
 }

@@ -14,3 +14,13 @@ int helper_parse_args(int argc, char *argv[], const char *const *verbs, void (*h
 
 /* guest_load() for a helper: a missing guest is an error that says where it was looked for. 0 or -errno, logged. */
 int helper_load_guest(const char *name, Guest **ret);
+
+/* Every guest whose configuration loads, for helpers that must know what all guests ask for (who lists a device,
+ * which VFs are reserved). Another guest's mistakes are not the helper's to report in detail ("vxm check NAME" does):
+ * each invalid guest gets one warning and is left out. A NULL-terminated array; 0 or -errno. */
+int helper_load_all_guests(Guest ***ret);
+void guests_free(Guest **l);
+static inline void guests_freep(Guest ***l) {
+        guests_free(*l);
+}
+#define _cleanup_guests_free_ __attribute__((cleanup(guests_freep)))

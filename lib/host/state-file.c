@@ -10,6 +10,7 @@
 
 #include "basic/macro.h"
 #include "basic/root-path.h"
+#include "basic/strv.h"
 #include "host/state-file.h"
 
 /* Records live in a directory no guest can be named after (guest names never start with '.'), and guests' own
@@ -215,4 +216,26 @@ char *state_file_find_other(const char *kind, const char *self, StateFileMatch m
                         return xstrdup(de->d_name);
         }
         return NULL;
+}
+
+char **state_file_find_all(const char *kind, StateFileMatch match, const void *userdata) {
+        _cleanup_free_ char *dir = state_file_dir(kind);
+        _cleanup_closedir_ DIR *d = root_opendir(dir);
+        char **found = NULL;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_state_file_free_ StateFile *s = NULL;
+                if (state_file_load(p, &s) == 0 && match(s, userdata))
+                        strv_push(&found, de->d_name);
+        }
+        strv_sort(found);
+        return found;
+}
+
+bool state_file_owned_by(const StateFile *s, const void *owner) {
+        const char *o = state_file_get(s, "OWNER");
+        return o && strcmp(o, owner) == 0;
 }

@@ -61,3 +61,8 @@ int state_file_get_int(const StateFile *s, const char *key, int *ret);
  * NULL when none. Returns the instance name (malloc'd). */
 typedef bool (*StateFileMatch)(const StateFile *s, const void *userdata);
 char *state_file_find_other(const char *kind, const char *self, StateFileMatch match, const void *userdata);
+
+/* Every instance of KIND whose record matches (e.g. all records a guest owns), sorted by name; NULL when none. */
+char **state_file_find_all(const char *kind, StateFileMatch match, const void *userdata);
+/* A StateFileMatch: the record's OWNER= is the guest named by owner (a const char *). */
+bool state_file_owned_by(const StateFile *s, const void *owner);

@@ -7,7 +7,11 @@
  * its User= gets each of them by an ACL entry (host/node-lend.h), and when it stops they are given back exactly as
  * they were. Per guest, not per device: two guests that list the same device (and so never run together) each lend
  * it to their own user, and one guest's QEMU can never open another's group. The record is
- * /run/vxm/.state/vfio-lend/NAME. Run as root around QEMU: vxm-guest devices-up / devices-down. */
+ * /run/vxm/.state/vfio-lend/NAME. Run as root around QEMU: vxm-guest devices-up / devices-down.
+ *
+ * The devices are the guest's Device= lines, the virtual functions it holds (the holds vxm-vf@NAME wrote,
+ * host/vf-alloc.h) and its mediated devices (the records vxm-mdev@NAME wrote, host/mdev.h): nothing else changes the
+ * owner or the access of those nodes. A Device= that is a VF another running guest holds is refused. */
 
 /* Logs; refuses (-ENODEV) when a device is not on vfio-pci, i.e. has no group node. */
 int vfio_lend(const Guest *g);

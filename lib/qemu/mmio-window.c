@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,30 +19,41 @@ static uint64_t pow2_at_least(uint64_t n) {
         return p;
 }
 
+/* Adds the 64-bit memory BARs of bdf to sizes[] and to the largest in w. */
+static void add_bars(const char *bdf, MmioWindow *w, uint64_t **sizes, size_t *n) {
+        _cleanup_free_ PciBar *bars = NULL;
+        size_t n_bars = 0;
+        if (pci_device_bars(bdf, &bars, &n_bars) < 0)
+                return;
+        for (size_t b = 0; b < n_bars; b++) {
+                if (!bars[b].mem64 || bars[b].index == PCI_ROM_BAR)
+                        continue;
+                *sizes = xrealloc(*sizes, (*n + 1) * sizeof **sizes);
+                (*sizes)[(*n)++] = bars[b].size;
+                if (bars[b].size > w->largest) {
+                        w->largest = bars[b].size;
+                        snprintf(w->largest_bdf, sizeof w->largest_bdf, "%s", bdf);
+                        w->largest_index = bars[b].index;
+                }
+        }
+}
+
 void mmio_window_plan(const Guest *g, MmioWindow *ret) {
+        mmio_window_plan_with(g, NULL, 0, ret);
+}
+
+void mmio_window_plan_with(const Guest *g, char *const *extra, size_t n_extra, MmioWindow *ret) {
         MmioWindow w = {};
         uint64_t *sizes = NULL;
         size_t n = 0;
 
         for (size_t i = 0; i < g->n_devices; i++) {
                 char bdf[PCI_ADDRESS_STRLEN];
-                pci_address_format(&g->devices[i].address, bdf);
-                _cleanup_free_ PciBar *bars = NULL;
-                size_t n_bars = 0;
-                if (pci_device_bars(bdf, &bars, &n_bars) < 0)
-                        continue;
-                for (size_t b = 0; b < n_bars; b++) {
-                        if (!bars[b].mem64 || bars[b].index == PCI_ROM_BAR)
-                                continue;
-                        sizes = xrealloc(sizes, (n + 1) * sizeof *sizes);
-                        sizes[n++] = bars[b].size;
-                        if (bars[b].size > w.largest) {
-                                w.largest = bars[b].size;
-                                memcpy(w.largest_bdf, bdf, sizeof bdf);
-                                w.largest_index = bars[b].index;
-                        }
-                }
+                add_bars(pci_address_format(&g->devices[i].address, bdf), &w, &sizes, &n);
         }
+        for (size_t i = 0; i < n_extra; i++)
+                if (extra[i])
+                        add_bars(extra[i], &w, &sizes, &n);
         /* ivshmem-plain's shared memory is a 64-bit prefetchable BAR of exactly that size. */
         if (g->looking_glass && g->lg_size > 0) {
                 sizes = xrealloc(sizes, (n + 1) * sizeof *sizes);

@@ -27,3 +27,6 @@ typedef struct MmioWindow {
 
 /* Devices missing on the host are left out (vxm check reports them); never fails. */
 void mmio_window_plan(const Guest *g, MmioWindow *ret);
+/* The same with more devices that the guest gets, known only at start: the virtual functions it holds (extra[i] a
+ * BDF, or NULL for a line that holds none yet). */
+void mmio_window_plan_with(const Guest *g, char *const *extra, size_t n_extra, MmioWindow *ret);

@@ -377,6 +377,7 @@ static const QemuArgvPart parts[] = {
         part_firmware,
         qemu_argv_mmio_window, /* issue 14 */
         part_passthrough,
+        qemu_argv_shared,        /* issue 11 */
         qemu_argv_looking_glass, /* issue 6 */
         part_disks,
         part_network,

@@ -21,12 +21,18 @@ typedef struct QemuPlan {
         Firmware *firmware;
         char *vars;                /* the guest's copy of the VARS template (host path) */
         ImageFormat *disk_formats; /* one per guest->disks */
-        uint64_t ovmf_mmio64_mb;   /* X-PciMmio64Mb for OVMF's 64-bit PCI window; 0: its default (mmio-window.h) */
+        /* Devices shared with the host, known only once vxm-vf@/vxm-mdev@ ran (lib/qemu/qemu-plan-shared.c): */
+        char **vfs;        /* one per guest->vfs: the VF its hold names, NULL while none is held */
+        char **mdev_uuids; /* one per guest->mdevs: its record's UUID, else uuid= or the derived one; NULL if none */
+        uint64_t ovmf_mmio64_mb; /* X-PciMmio64Mb for OVMF's 64-bit PCI window; 0: its default (mmio-window.h) */
 } QemuPlan;
 
 /* Returns 0 or a negative errno after logging what is wrong with file:line where the config is at fault. */
 int qemu_plan_prepare(const Guest *g, QemuPlan *ret);
 void qemu_plan_done(QemuPlan *p);
+/* For vxm-guest run: every VirtualFunction= line holds a VF and every Mdev= line's mdev exists (their units ran), or
+ * an error with the line. vxm show does without: it prints what is not known yet as such. */
+int qemu_plan_require_shared(const QemuPlan *p);
 
 typedef struct QemuArgv {
         char **args;    /* everything after -machine */
@@ -72,7 +78,10 @@ void guest_mac_address(const char *name, char buf[static 18]);
  * treats a GPU at a new address as a new device). */
 enum {
         QEMU_SLOT_NETWORK = 0x02,
-        QEMU_SLOT_IVSHMEM = 0x03,    /* Looking Glass */
+        QEMU_SLOT_IVSHMEM = 0x03, /* Looking Glass */
+        QEMU_SLOT_VF = 0x04,      /* VirtualFunction=: root ports 04.0..04.7, one per line, in line order */
+        QEMU_SLOT_MDEV = 0x05,    /* Mdev=: root ports 05.0..05.7 */
+        QEMU_SLOT_SHARED_PORTS = 8,
         QEMU_SLOT_DISK_FIRST = 0x08, /* 0x08..0x0f */
         QEMU_SLOTS_DISK = 8,
         QEMU_SLOT_PASSTHROUGH_FIRST = 0x10, /* 0x10..0x1e, one pcie-root-port per host slot */
@@ -83,5 +92,10 @@ enum {
 /* issue 6 */
 int qemu_argv_looking_glass(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-looking-glass.c */
 int qemu_argv_input(QemuArgv *a, const QemuPlan *p);         /* lib/qemu/qemu-argv-input.c */
+/* issue 11 */
+int qemu_argv_shared(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-shared.c: VFs and mdevs */
+/* lib/qemu/qemu-plan-shared.c: fills vfs and mdev_uuids, and frees them */
+int qemu_plan_shared(const Guest *g, QemuPlan *p);
+void qemu_plan_shared_done(QemuPlan *p);
 /* issue 14 */
 int qemu_argv_mmio_window(QemuArgv *a, const QemuPlan *p); /* lib/qemu/qemu-argv-mmio-window.c */

@@ -72,13 +72,15 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
         int k = firmware_select(g, &p.firmware);
         if (k < 0)
                 r = k;
+        if (qemu_plan_shared(g, &p) < 0)
+                r = -EINVAL;
         if (r < 0) {
                 qemu_plan_done(&p);
                 return r;
         }
         p.vars = guest_vars_path(g->name, p.firmware->vars_template);
         MmioWindow w;
-        mmio_window_plan(g, &w);
+        mmio_window_plan_with(g, p.vfs, g->n_vfs, &w); /* a VF's BARs count like a Device='s */
         p.ovmf_mmio64_mb = w.ovmf_mb;
         *ret = p;
         return 0;
@@ -88,5 +90,6 @@ void qemu_plan_done(QemuPlan *p) {
         firmware_free(p->firmware);
         free(p->vars);
         free(p->disk_formats);
+        qemu_plan_shared_done(p);
         *p = (QemuPlan){};
 }

@@ -37,7 +37,7 @@ if ! DESTDIR=$dest "$meson" install -C "$build" --no-rebuild --quiet >"$tmp/inst
     echo "meson install into DESTDIR failed"
     exit 1
 fi
-for t in vxm-guest vxm-vfio vxm-swtpm vxm-hugepages vxm-lookingglass vxm-input vxm-ddc; do
+for t in vxm-guest vxm-vfio vxm-swtpm vxm-hugepages vxm-lookingglass vxm-input vxm-ddc vxm-sriov vxm-vf vxm-mdev; do
     [[ -f "$dest$unitdir/$t@.service" ]] || { echo "$t@.service is not installed in $unitdir"; exit 1; }
 done
 cp -rn "$host_unitdir/." "$dest$unitdir/"
@@ -81,6 +81,13 @@ GuestInput=HDMI-1
 Disk=/var/lib/vxm/demo/disk.qcow2
 EOF
 
+# Devices shared with the host (issue 11): VFs of a PF, a mediated device.
+cat >"$fake/etc/vxm/shared.conf" <<'EOF'
+[PCI]
+VirtualFunction=0000:02:00.0,vfs=2
+Mdev=auto,type=i915-GVTg_V5_4
+EOF
+
 mkdir -p "$tmp/gen"
 env -u SYSTEMD_SCOPE VXM_ROOT="$fake" SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
     "$dest$generatordir/vxm-generator" "$tmp/gen" "$tmp/gen" "$tmp/gen" >"$tmp/gen.log" 2>&1
@@ -115,6 +122,10 @@ verify vxm-vfio@.service vxm-vfio@0000:01:00.1.service
 for t in vxm-swtpm vxm-hugepages vxm-lookingglass vxm-input vxm-ddc; do
     verify "$t@.service" "$t@demo.service"
 done
+verify vxm-guest@.service vxm-guest@shared.service
+verify vxm-vf@.service vxm-vf@shared.service
+verify vxm-mdev@.service vxm-mdev@shared.service
+verify vxm-sriov@.service vxm-sriov@0000:02:00.0.service
 
 # The check must be able to fail: the same run with a bogus key in the generated drop-in has to complain, or the
 # drop-ins were never read (e.g. because they ended up in a directory verify ignores).

@@ -24,6 +24,8 @@
 #   0000:05:00.0  USB controller                  untouched
 #   0000:05:00.1  audio, function 0 is USB        untouched (not a GPU's slot)
 #   0000:06:00.0  Ethernet                        untouched
+#   0000:07:00.0  NVMe, an SR-IOV PF               untouched
+#   0000:07:00.1  NVMe, its VF (physfn link)       tagged, VXM_VF=1 (a guest may list it with Device=)
 #   vfio/12, kvmfr0                               root:root 0600 on add (whatever they were), left alone on change
 #                                                 (a guest's ACL entry survives udevadm trigger)
 set -euo pipefail
@@ -149,6 +151,8 @@ declare -A devpath=(
         [0000:05:00.0]=$pci/0000:00:1d.0/0000:05:00.0
         [0000:05:00.1]=$pci/0000:00:1d.0/0000:05:00.1
         [0000:06:00.0]=$pci/0000:00:1e.0/0000:06:00.0
+        [0000:07:00.0]=$pci/0000:00:1b.0/0000:07:00.0
+        [0000:07:00.1]=$pci/0000:00:1b.0/0000:07:00.1
         [12]=/devices/virtual/vfio/12
         [kvmfr0]=/devices/virtual/kvmfr/kvmfr0
 )
@@ -196,7 +200,9 @@ for companion in 0000:03:00.1 0000:03:00.2; do
         check "$companion has no VXM_GPU" has_prop add "$companion" VXM_GPU ""
 done
 
-for other in 0000:05:00.0 0000:05:00.1 0000:06:00.0; do
+check "0000:07:00.1 (an SR-IOV VF) is tagged for systemd with its alias" tagged add 0000:07:00.1
+check "0000:07:00.1 has VXM_VF=1" has_prop add 0000:07:00.1 VXM_VF 1
+for other in 0000:05:00.0 0000:05:00.1 0000:06:00.0 0000:07:00.0; do
         check "$other (no GPU in its slot) is untouched" untouched add "$other"
 done
 

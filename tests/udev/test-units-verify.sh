@@ -52,9 +52,12 @@ for dir in /usr/lib/systemd/system /lib/systemd/system; do
         fi
 done
 
-# One instance per template; a BDF for vxm-vfio@, a guest name (with a '-', which %I would mangle) for the rest.
+# One instance per template; a BDF for vxm-vfio@ and vxm-sriov@, a guest name (with a '-', which %I would mangle) for the rest.
 instances=(
         vxm-vfio@0000:03:00.0.service
+        vxm-sriov@0000:03:00.0.service
+        vxm-vf@win-11.service
+        vxm-mdev@win-11.service
         vxm-hugepages@win-11.service
         vxm-lookingglass@win-11.service
         vxm-swtpm@win-11.service

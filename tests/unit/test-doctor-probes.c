@@ -99,6 +99,14 @@ static void test_mmio_window(void) {
         Guest none = { 0 };
         mmio_window_plan(&none, &w);
         tap_ok(w.largest == 0 && w.ovmf_mb == 0, "no devices: no 64-bit BARs, no setting");
+
+        /* a virtual function the guest holds (VirtualFunction=), with a 32 GiB BAR of its own: it counts too */
+        bar_file("0000:05:00.1", "0x0000008000000000 0x00000087ffffffff 0x000000000014220c\n");
+        char *vfs[] = { NULL, (char *) "0000:05:00.1" };
+        mmio_window_plan_with(&none, vfs, 2, &w);
+        tap_is_str(w.largest_bdf, "0000:05:00.1", "a held VF's BAR is in the window");
+        tap_ok(w.window == 64ULL << 30 && w.ovmf_mb == 65536, "  ... and sizes it (%llu)",
+               (unsigned long long) w.window);
 }
 
 static void test_iomem(void) {

@@ -109,7 +109,8 @@ qmp() {
 }
 
 # l2_pci_devices SOCKET: the PCI devices a QEMU has, from QMP "info qtree", one per line:
-#   VENDOR:DEVICE QDEV-TYPE CLASS [host=BDF]
+#   VENDOR:DEVICE QDEV-TYPE CLASS [host=BDF] [sysfsdev=PATH]
+# (sysfsdev= only for a device that is no PCI function of the host: a mediated device)
 # Unlike query-pci this is complete at once, also for devices behind a root port before the guest firmware has
 # numbered the buses (minutes for OVMF under nested TCG).
 l2_pci_devices() {
@@ -117,13 +118,15 @@ l2_pci_devices() {
 	tree=$(qmp "$1" human-monitor-command '{"command-line":"info qtree"}') || return 1
 	jq -r . <<<"$tree" | awk '
 		{ sub(/\r$/, "") }  # HMP output has CRLF line ends
-		/ dev: / { type = $2; sub(/,$/, "", type); host = "" }
+		/ dev: / { type = $2; sub(/,$/, "", type); host = ""; sysfsdev = "" }
 		/^ *host = / { host = $3; gsub(/"/, "", host) }
+		/^ *sysfsdev = / { sysfsdev = $3; gsub(/"/, "", sysfsdev) }
 		/^ *class .*, addr .*, pci id / {
 			line = $0; sub(/^ *class /, "", line)
 			cls = line; sub(/, addr .*/, "", cls)
 			id = line; sub(/.*pci id /, "", id); sub(/ .*/, "", id)
-			out = sprintf("%s %-16s %-26s%s", id, type, cls, host != "" ? " host=" host : "")
+			out = sprintf("%s %-16s %-26s%s%s", id, type, cls, host != "" ? " host=" host : "",
+				sysfsdev != "" && sysfsdev !~ /^\/sys\/bus\/pci\/devices\// ? " sysfsdev=" sysfsdev : "")
 			sub(/ +$/, "", out)
 			print out
 		}'

@@ -46,162 +46,9 @@ lacks() {
 }
 expect_out() { grep -Eq -- "$1" "$T/out" || fail "output lacks /$1/"; ok "says /$1/"; }
 
-# --- the fake host ---
-
-# fake_proc: /proc of its own (fake_init links the host's): the kernel command line, CPU, memory, interrupts,
-# /proc/iomem and no processes.
-fake_proc() {
-	rm -f "$R/proc"
-	mkdir -p "$R/proc/sys/kernel" "$R/proc/sys/vm"
-	echo "BOOT_IMAGE=/vmlinuz-6.1.0 root=/dev/sda1 ro intel_iommu=on iommu=pt" >"$R/proc/cmdline"
-	echo "6.1.0-test" >"$R/proc/sys/kernel/osrelease"
-	printf 'processor\t: 0\nvendor_id\t: GenuineIntel\naddress sizes\t: 39 bits physical, 48 bits virtual\n' \
-		>"$R/proc/cpuinfo"
-	printf 'MemTotal:       32768000 kB\nMemFree:        20480000 kB\nInactive(file):  2048000 kB\n' \
-		>"$R/proc/meminfo"
-	# 1200 free 4 MiB blocks (2400 2 MiB pages) in Normal
-	printf 'Node 0, zone      DMA      1      1      1      0      2      1      1      0      1      1      3\n' \
-		>"$R/proc/buddyinfo"
-	printf 'Node 0, zone   Normal    900    400    300    200    100     50     20     10      5     40   1200\n' \
-		>>"$R/proc/buddyinfo"
-	printf '           CPU0\n  0:         46   IR-IO-APIC    2-edge      timer\n 24:       1000   IR-PCI-MSI-0000:01:00.0  0-edge  bochs\n' \
-		>"$R/proc/interrupts"
-	cat >"$R/proc/iomem" <<-'EOF'
-	00000000-00000fff : Reserved
-	00100000-bfffffff : System RAM
-	c0000000-febfffff : PCI Bus 0000:00
-	  fc000000-fcffffff : 0000:00:01.0
-	    fc000000-fc2fffff : efifb
-	  fd000000-fdffffff : PCI Bus 0000:01
-	    fd000000-fd003fff : 0000:01:00.0
-	800000000-80fffffff : PCI Bus 0000:01
-	  800000000-80fffffff : 0000:01:00.0
-	EOF
-}
-
-# fake_bars BDF "START SIZE FLAGS"...: sysfs resource, BARs 0.. in order ("-" for an unused one)
-fake_bars() {
-	local f=$R/sys/devices/pci0000:00/$1/resource i=0 b
-	shift
-	: >"$f"
-	for b in "$@"; do
-		if [ "$b" = - ]; then
-			printf '0x%016x 0x%016x 0x%016x\n' 0 0 0 >>"$f"
-		else
-			# shellcheck disable=SC2086
-			set -- $b
-			printf '0x%016x 0x%016x 0x%016x\n' "$1" $(($1 + $2 - 1)) "$3" >>"$f"
-		fi
-		i=$((i + 1))
-	done
-	while [ $i -lt 13 ]; do
-		printf '0x%016x 0x%016x 0x%016x\n' 0 0 0 >>"$f"
-		i=$((i + 1))
-	done
-}
-MEM32=0x40200 MEM64PREF=0x14220c
-
-# fake_config BDF FLR(0|1): 256 bytes of config space with a PCI Express capability at 0x40
-fake_config() {
-	python3 - "$R/sys/devices/pci0000:00/$1/config" "$2" <<-'EOF'
-	import sys
-	c = bytearray(256)
-	c[0x06] = 0x10          # status: capability list
-	c[0x34] = 0x40          # first capability
-	c[0x40] = 0x10          # PCI Express
-	devcap = (1 << 28) if sys.argv[2] == "1" else 0
-	c[0x44:0x48] = devcap.to_bytes(4, "little")
-	open(sys.argv[1], "wb").write(bytes(c))
-	EOF
-}
-
-# fake_process PID COMM CGROUP-PATH [NODE...]: a process with each NODE open (fd 3, 4, ...)
-fake_process() {
-	local pid=$1 comm=$2 cg=$3 fd=3 n
-	shift 3
-	mkdir -p "$R/proc/$pid/fd"
-	echo "$comm" >"$R/proc/$pid/comm"
-	echo "0::$cg" >"$R/proc/$pid/cgroup"
-	for n in "$@"; do
-		ln -s "$n" "$R/proc/$pid/fd/$fd"
-		fd=$((fd + 1))
-	done
-}
-
-# fake_program NAME SCRIPT-BODY: an executable in /usr/bin
-fake_program() {
-	mkdir -p "$R/usr/bin"
-	printf '#!/bin/sh\n%s\n' "$2" >"$R/usr/bin/$1"
-	chmod +x "$R/usr/bin/$1"
-}
-
-generate() {
-	rm -rf "$R/run/systemd/generator"
-	mkdir -p "$R/run/systemd/generator" "$T/early" "$T/late"
-	VXM_ROOT=$R "$VXM_GENERATOR" "$R/run/systemd/generator" "$T/early" "$T/late" 2>/dev/null
-}
-
-# A host that can run the guest below: two GPUs, IOMMU on in passthrough mode with interrupt remapping, vfio-pci,
-# KVM, QEMU, swtpm, Debian's firmware descriptors, free huge pages, and the generator's output for the guest.
-healthy_host() {
-	fake_two_gpus "$R"
-	fake_proc
-	mkdir -p "$R/sys/class/iommu/dmar0" "$R/sys/kernel/mm/hugepages/hugepages-2048kB" "$R/dev/shm" \
-		"$R/var/lib/vxm/win" "$R/srv" "$R/usr/share/qemu/firmware" "$R/usr/share/OVMF"
-	for g in "$R"/sys/kernel/iommu_groups/*; do echo identity >"$g/type"; done
-	mkdir -p "$R/sys/fs/cgroup"
-	echo "cpuset cpu io memory hugetlb pids rdma misc" >"$R/sys/fs/cgroup/cgroup.controllers"
-	echo 0 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
-	echo 0 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-	echo -1 >"$R/sys/devices/pci0000:00/0000:01:00.0/numa_node"
-	fake_bars 0000:00:01.0 "0xfc000000 0x1000000 0x42208"
-	fake_bars 0000:01:00.0 "0x800000000 0x10000000 $MEM64PREF" - "0xfd000000 0x4000 $MEM32"
-	fake_bars 0000:01:00.1 "0xfd010000 0x4000 $MEM32"
-	echo "flr bus" >"$R/sys/devices/pci0000:00/0000:01:00.0/reset_method"
-	echo "flr" >"$R/sys/devices/pci0000:00/0000:01:00.1/reset_method"
-	fake_config 0000:01:00.0 1
-	fake_config 0000:01:00.1 1
-	: >"$R/dev/kvm"
-	# logind holds the host GPU's card, not the guest's
-	fake_process 321 systemd-logind /system.slice/systemd-logind.service /dev/dri/card0
-
-	fake_program qemu-system-x86_64 'echo "QEMU emulator version 7.2.9 (Debian 1:7.2+dfsg-7+deb12u6)"'
-	fake_program swtpm 'case "$1" in
---version) echo "TPM emulator version 0.7.1, Copyright (c) 2014-2021 IBM Corp." ;;
-socket) echo "{ \"type\": \"swtpm\", \"features\": [ \"tpm-1.2\", \"tpm-2.0\", \"cmdarg-seccomp\" ], \"version\": \"0.7.1\" }" ;;
-esac'
-	fake_program swtpm_setup 'echo "TPM emulator setup tool version 0.7.1"'
-	cp "$here"/../guest/firmware/debian/*.json "$R/usr/share/qemu/firmware/"
-	for f in OVMF_CODE_4M.fd OVMF_VARS_4M.fd OVMF_CODE_4M.secboot.fd OVMF_CODE_4M.ms.fd OVMF_VARS_4M.ms.fd; do
-		truncate -s 4M "$R/usr/share/OVMF/$f"
-	done
-	printf 'QFI\373\0\0\0\3' >"$R/var/lib/vxm/win/disk.qcow2"
-	# an option ROM: 0x55AA, PCIR pointer 0x1c at 0x18
-	printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0PCIR' >"$R/srv/gpu.rom"
-	cat >"$R/etc/vxm/win.conf" <<-'EOF'
-	[Guest]
-	User=nobody
-	Memory=4G
-
-	[PCI]
-	Device=0000:01:00.0,romfile=/srv/gpu.rom
-	Device=0000:01:00.1
-
-	[TPM]
-	Enable=yes
-
-	[Memory]
-	Hugepages=2M
-
-	[LookingGlass]
-	Resolution=1920x1080
-	Viewer=daemon
-
-	[Storage]
-	Disk=/var/lib/vxm/win/disk.qcow2
-	EOF
-	generate
-}
+# --- the fake host: fake-host.sh (shared with tests/helpers/cli) ---
+# shellcheck source=tests/helpers/check/fake-host.sh
+. "$here/fake-host.sh"
 
 # --- cases ---
 
@@ -856,6 +703,125 @@ case_shared_user() {
 	has shared-user ok other "no other guest runs as daemon"
 	check other
 	lacks shared-user warn
+}
+
+# guest_pci NAME LINES...: /etc/vxm/NAME.conf with User=nobody and these [PCI] lines, and the generator's output
+guest_pci() {
+	local name=$1
+	shift
+	{
+		printf '[Guest]\nUser=nobody\n\n[PCI]\n'
+		printf '%s\n' "$@"
+	} >"$R/etc/vxm/$name.conf"
+	generate
+}
+
+# fake_pf VFS...: an NVMe controller at 0000:02:00.0 that offers 2 SR-IOV virtual functions; with VFS (addresses of
+# the form 0000:02:00.N), those are enabled, each in an IOMMU group of its own
+fake_pf() {
+	local pf=0000:02:00.0 d=$R/sys/devices/pci0000:00/0000:02:00.0 i=0 vf
+	fake_driver nvme
+	fake_device $pf 0x010802 0x1b36 0x0010 5 nvme
+	echo 2 >"$d/sriov_totalvfs"
+	echo $# >"$d/sriov_numvfs"
+	echo 0 >"$d/sriov_drivers_autoprobe"
+	for vf in "$@"; do
+		fake_device "$vf" 0x010802 0x1b36 0x0010 $((6 + i)) -
+		ln -s "../$vf" "$d/virtfn$i"
+		ln -s "../$pf" "$R/sys/devices/pci0000:00/$vf/physfn"
+		i=$((i + 1))
+	done
+}
+
+# VirtualFunction=: the PF against each line, with the sentences vxm-sriov and vxm-vf refuse a start with.
+case_virtual_function() {
+	healthy_host
+	fake_pf
+	guest_pci a VirtualFunction=02:00.0
+	check a
+	expect_rc 1
+	has virtual-function fail /etc/vxm/a.conf:5 "^VirtualFunction=0000:02:00.0: 0000:02:00.0 has no virtual functions enabled \(sriov_numvfs=0\): add vfs=N" "fix VirtualFunction= at /etc/vxm/a.conf:5"
+	has pci-device ok a "the guest takes only its VirtualFunction= and Mdev= devices"
+	# the largest vfs= of the guests that share the PF is what vxm enables: the hint names that line
+	guest_pci b VirtualFunction=0000:02:00.0,vfs=3
+	check a
+	has virtual-function fail /etc/vxm/a.conf:5 "vfs=3 is more than 0000:02:00.0 offers: at most 2 \(its sriov_totalvfs\)" "^fix vfs= at /etc/vxm/b.conf:5 "
+	guest_pci b VirtualFunction=0000:02:00.0,vfs=2
+	check a
+	expect_rc 0
+	has virtual-function ok /etc/vxm/a.conf:5 "0000:02:00.0 has no VFs enabled; vxm enables 2 of its 2 \(vfs=\)"
+	guest_pci a VirtualFunction=0000:01:00.0,vfs=1 VirtualFunction=0000:07:00.0
+	check a
+	has virtual-function fail /etc/vxm/a.conf:5 "0000:01:00.0 Device 1234:1111 has no SR-IOV capability"
+	has virtual-function fail /etc/vxm/a.conf:6 "^VirtualFunction=0000:07:00.0: no such PCI device$" "fix VirtualFunction= at /etc/vxm/a.conf:6"
+
+	# VFs enabled: one held by running guest b, the other taken whole by desk's Device=
+	rm -rf "$R/sys/devices/pci0000:00/0000:02:00.0" "$R/sys/bus/pci/devices/0000:02:00.0" "$R/sys/kernel/iommu_groups/5"
+	rm -f "$R/sys/bus/pci/drivers/nvme/0000:02:00.0"
+	fake_pf 0000:02:00.1 0000:02:00.2
+	mkdir -p "$R/run/vxm/.state/vf"
+	printf 'VERSION=1\nPF=0000:02:00.0\nOWNER=b\nINDEX=0\n' >"$R/run/vxm/.state/vf/0000:02:00.1"
+	guest_pci a VirtualFunction=0000:02:00.0
+	check a
+	expect_rc 0
+	has virtual-function ok /etc/vxm/a.conf:5 "^VirtualFunction=0000:02:00.0: 1 of the 2 VFs of 0000:02:00.0 are free for this guest$"
+	fake_guest desk nobody 0000:02:00.2
+	check a
+	expect_rc 1
+	has virtual-function fail /etc/vxm/a.conf:5 "0 VFs free, the guest needs 1: every virtual function of 0000:02:00.0 is taken: 0000:02:00.1 \(guest b\), 0000:02:00.2 \(Device= of guest desk\)" "stop a guest that holds one"
+	# b's run is over (systemd would say so): its hold is stale, the VF free
+	VXM_TEST_RUNNING=nobody check a
+	has virtual-function ok /etc/vxm/a.conf:5 "1 of the 2 VFs"
+}
+
+# fake_mbochs: the kernel's sample mdev driver as a parent with one type, and the machine ID the UUIDs come from
+fake_mbochs() {
+	local t=$R/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-medium
+	mkdir -p "$t/devices" "$R/sys/class/mdev_bus" "$R/sys/bus/mdev/devices"
+	echo "${1:-16}" >"$t/available_instances"
+	echo vfio-pci >"$t/device_api"
+	echo mbochs-medium >"$t/name"
+	echo "virtual display, 16 MB video memory" >"$t/description"
+	: >"$t/create"
+	ln -s ../../devices/virtual/mbochs/mbochs "$R/sys/class/mdev_bus/mbochs"
+	echo 0123456789abcdef0123456789abcdef >"$R/etc/machine-id"
+}
+
+# Mdev=: the parent and type against each line, with the sentences vxm-mdev refuses a start with.
+case_mdev() {
+	healthy_host
+	fake_mbochs
+	guest_pci m Mdev=auto,type=mbochs-medium
+	check m
+	expect_rc 0
+	has mdev ok /etc/vxm/m.conf:5 "^Mdev=auto,type=mbochs-medium: would be created on mbochs \(NUMA node -1, the guest's is -1; 16 free\) as [0-9a-f-]{36}$"
+	has virtual-function ok m "no VirtualFunction= in \[PCI\]"
+	guest_pci m Mdev=mbochs,type=mbochs-huge
+	check m
+	expect_rc 1
+	has mdev fail /etc/vxm/m.conf:5 "mbochs offers no type mbochs-huge; its types are: mbochs-medium \(virtual display, 16 MB video memory\)" "^fix Mdev= at /etc/vxm/m.conf:5$"
+	guest_pci m Mdev=0000:01:00.0,type=i915-GVTg_V5_4
+	check m
+	has mdev fail /etc/vxm/m.conf:5 "0000:01:00.0 .* offers no mediated devices \(no mdev_supported_types\)"
+	echo 0 >"$R/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-medium/available_instances"
+	guest_pci m Mdev=auto,type=mbochs-medium
+	check m
+	has mdev fail /etc/vxm/m.conf:5 "no parent has a free instance of type mbochs-medium \(available_instances=0 on mbochs\)"
+	rm "$R/etc/machine-id"
+	check m
+	has mdev fail /etc/vxm/m.conf:5 "/etc/machine-id is missing or invalid" "run systemd-machine-id-setup, or set uuid= on the line"
+	# an mdev with the line's UUID that exists: used as it is when it is what the line asks, refused otherwise
+	local u=f0e1d2c3-b4a5-4697-8879-6a5b4c3d2e1f dir=$R/sys/devices/virtual/mbochs/mbochs
+	mkdir -p "$dir/$u"
+	ln -s ../mdev_supported_types/mbochs-medium "$dir/$u/mdev_type"
+	ln -s "../../../devices/virtual/mbochs/mbochs/$u" "$R/sys/bus/mdev/devices/$u"
+	guest_pci m "Mdev=mbochs,type=mbochs-medium,uuid=$u"
+	check m
+	expect_rc 0
+	has mdev ok /etc/vxm/m.conf:5 "mdev $u exists \(mbochs-medium on mbochs\) and is used as it is"
+	guest_pci m "Mdev=mbochs,type=mbochs-small,uuid=$u"
+	check m
+	has mdev fail /etc/vxm/m.conf:5 "mdev $u exists, but it is a mbochs-medium on mbochs" "fix Mdev= at /etc/vxm/m.conf:5"
 }
 
 # vxm status shows what the steps recorded, i.e. what they changed on the host and will undo.

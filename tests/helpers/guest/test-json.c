@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* lib/basic/json.c: the subset QEMU's firmware descriptors and QMP use, and everything a strict parser must refuse. */
+/* lib/basic/json.c: the subset QEMU's firmware descriptors and QMP use, everything a strict parser must refuse, and the
+ * builder and writers behind vxm --json. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,54 @@ static void test_mutations(void) {
                "20000 mutations: %u accepted (all format and re-parse identically), %u refused", accepted, refused);
 }
 
+/* What vxm --json builds: every type, escaping, key order, and both layouts parse back to the same tree. */
+static void test_build(void) {
+        char *strv[] = { (char *) "a", (char *) "tab\there \"quoted\"", NULL };
+        _cleanup_(json_freep) JsonValue *o = json_new_object();
+        json_object_append(o, "name", json_new_string("win"));
+        json_object_append(o, "missing", json_new_string(NULL));
+        json_object_append(o, "valid", json_new_boolean(true));
+        json_object_append(o, "memory", json_new_number(17179869184.0));
+        json_object_append(o, "list", json_new_strv(strv));
+        json_object_append(o, "none", json_new_strv(NULL));
+        json_object_append(o, "empty", json_new_object());
+        JsonValue *a = json_new_array();
+        json_array_append(a, json_new_null());
+        json_array_append(a, json_new_number(-1));
+        json_object_append(o, "items", a);
+
+        const char *compact = "{\"name\":\"win\",\"missing\":null,\"valid\":true,\"memory\":17179869184,"
+                              "\"list\":[\"a\",\"tab\\u0009here \\\"quoted\\\"\"],\"none\":[],\"empty\":{},"
+                              "\"items\":[null,-1]}";
+        _cleanup_free_ char *out = json_format(o);
+        tap_is_str(out, compact, "built tree, compact");
+
+        const char *pretty = "{\n"
+                             "  \"name\": \"win\",\n"
+                             "  \"missing\": null,\n"
+                             "  \"valid\": true,\n"
+                             "  \"memory\": 17179869184,\n"
+                             "  \"list\": [\n"
+                             "    \"a\",\n"
+                             "    \"tab\\u0009here \\\"quoted\\\"\"\n"
+                             "  ],\n"
+                             "  \"none\": [],\n"
+                             "  \"empty\": {},\n"
+                             "  \"items\": [\n"
+                             "    null,\n"
+                             "    -1\n"
+                             "  ]\n"
+                             "}";
+        _cleanup_free_ char *pout = json_format_pretty(o);
+        tap_is_str(pout, pretty, "built tree, pretty");
+
+        _cleanup_(json_freep) JsonValue *back = parse(pout);
+        _cleanup_free_ char *again = back ? json_format(back) : NULL;
+        tap_is_str(again, compact, "the pretty form parses back to the same tree");
+}
+
 int main(void) {
+        test_build();
         test_mutations();
         test_values();
         test_errors();

@@ -45,12 +45,19 @@ chmod 0777 "$owned"
 mkdir -p "$root/sys/bus/pci/devices/0000:41:00.0" "$root/sys/devices/system/node/node1/hugepages/hugepages-2048kB"
 echo 1 >"$root/sys/bus/pci/devices/0000:41:00.0/numa_node"
 
+# the machine ID that mdev UUIDs are derived from
+mkdir -p "$root/etc"
+echo 0123456789abcdef0123456789abcdef >"$root/etc/machine-id"
+
 failed=0
 for dir in "$src"/show/*/; do
 	case=$(basename "$dir")
 	mkdir -p "$root/etc/vxm"
 	rm -f "$root"/etc/vxm/*.conf
 	[ -f "$dir/guest.conf" ] && cp "$dir/guest.conf" "$root/etc/vxm/$case.conf"
+	# a case's own host state (records of a running guest): root/ is laid over the fake root
+	[ -d "$dir/root" ] && cp -a "$dir/root/." "$root/"
+	before=$(find "$root/var" "$root/run" 2>/dev/null | sort || true)
 
 	rc=0
 	VXM_ROOT=$root SYSTEMD_LOG_LEVEL=info timeout 20 "$vxm" show "$case" >"$tmp/out" 2>"$tmp/err" || rc=$?
@@ -79,11 +86,12 @@ for dir in "$src"/show/*/; do
 	else
 		echo "ok $case"
 	fi
-	if [ -e "$root/var" ] || [ -e "$root/run" ]; then
+	after=$(find "$root/var" "$root/run" 2>/dev/null | sort || true)
+	if [ "$before" != "$after" ]; then
 		echo "FAIL $case: vxm show created files:"
-		find "$root/var" "$root/run" 2>/dev/null
+		diff <(echo "$before") <(echo "$after")
 		failed=1
-		rm -rf "$root/var" "$root/run"
 	fi
+	rm -rf "$root/var" "$root/run"
 done
 exit $failed

@@ -104,3 +104,23 @@ fake_two_gpus() {
 	fake_sound 0000:01:00.1 card1 controlC1
 	fake_sound 0000:01:00.1 card1 pcmC1D3p
 }
+
+# fake_firmware: Debian's OVMF descriptor and (empty) images in $R, so that vxm show and vxm check find a firmware
+fake_firmware() {
+	mkdir -p "$R/usr/share/qemu/firmware" "$R/usr/share/OVMF"
+	cat >"$R/usr/share/qemu/firmware/60-edk2-x86_64.json" <<'JSON'
+{
+    "description": "UEFI firmware for x86_64",
+    "interface-types": ["uefi"],
+    "mapping": {
+        "device": "flash",
+        "executable": {"filename": "/usr/share/OVMF/OVMF_CODE_4M.fd", "format": "raw"},
+        "nvram-template": {"filename": "/usr/share/OVMF/OVMF_VARS_4M.fd", "format": "raw"}
+    },
+    "targets": [{"architecture": "x86_64", "machines": ["pc-i440fx-*", "pc-q35-*"]}],
+    "features": ["acpi-s3", "verbose-dynamic"],
+    "tags": []
+}
+JSON
+	truncate -s 4M "$R/usr/share/OVMF/OVMF_CODE_4M.fd" "$R/usr/share/OVMF/OVMF_VARS_4M.fd"
+}

@@ -11,6 +11,8 @@
  * Binding to vfio-pci creates $VXM_ROOT/dev/vfio/GROUP (root, 0600); the last group member leaving vfio-pci
  * removes it.
  *
+ * SR-IOV and mediated devices (sriov_numvfs, mdev create/remove): pci-mock-shared.c.
+ *
  * Fixture conventions (written by fake-sysfs.sh, never read by vxm):
  *   DEVDIR/.mock-driver                 the driver that claims the device by its IDs ("native" driver)
  *   drivers/X/.mock-fail-probe          X's probe fails: the device stays without a driver
@@ -39,20 +41,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pci-mock.h"
+
 #define MAX_FDS 4096
 
-static int (*real_open)(const char *, int, ...);
+int (*real_open)(const char *, int, ...);
 static int (*real_open64)(const char *, int, ...);
 static int (*real_openat)(int, const char *, int, ...);
 static int (*real_openat64)(int, const char *, int, ...);
-static ssize_t (*real_write)(int, const void *, size_t);
-static int (*real_close)(int);
+ssize_t (*real_write)(int, const void *, size_t);
+int (*real_close)(int);
+static int (*real_dup2)(int, int);
+static int (*real_dup3)(int, int, int);
 
 static char *tracked[MAX_FDS];
 static char root[PATH_MAX];
 static size_t root_len;
 
-static void init(void) {
+void init(void) {
         if (real_write)
                 return;
         real_open = dlsym(RTLD_NEXT, "open");
@@ -61,13 +67,14 @@ static void init(void) {
         real_openat64 = dlsym(RTLD_NEXT, "openat64");
         real_close = dlsym(RTLD_NEXT, "close");
         real_write = dlsym(RTLD_NEXT, "write");
+        real_dup2 = dlsym(RTLD_NEXT, "dup2");
+        real_dup3 = dlsym(RTLD_NEXT, "dup3");
         const char *r = getenv("VXM_ROOT");
         if (r && *r && realpath(r, root))
                 root_len = strlen(root);
 }
 
-static void mock_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void mock_log(const char *fmt, ...) {
+void mock_log(const char *fmt, ...) {
         const char *p = getenv("VXM_MOCK_LOG");
         if (!p)
                 return;
@@ -186,6 +193,30 @@ int openat64(int dirfd, const char *path, int flags, ...) {
         return fd;
 }
 
+/* A shell redirection (and dd) opens the attribute, then writes through a duplicate of that descriptor. */
+static void track_dup(int from, int to) {
+        if (from < 0 || from >= MAX_FDS || to < 0 || to >= MAX_FDS || from == to)
+                return;
+        free(tracked[to]);
+        tracked[to] = tracked[from] ? strdup(tracked[from]) : NULL;
+}
+
+int dup2(int from, int to) {
+        init();
+        int r = real_dup2(from, to);
+        if (r >= 0)
+                track_dup(from, r);
+        return r;
+}
+
+int dup3(int from, int to, int flags) {
+        init();
+        int r = real_dup3(from, to, flags);
+        if (r >= 0)
+                track_dup(from, r);
+        return r;
+}
+
 int close(int fd) {
         init();
         if (fd >= 0 && fd < MAX_FDS) {
@@ -197,8 +228,7 @@ int close(int fd) {
 
 /* ---- the fake kernel ---- */
 
-static char *rootp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *rootp(const char *fmt, ...) {
+char *rootp(const char *fmt, ...) {
         char rel[PATH_MAX], *out;
         va_list ap;
         va_start(ap, fmt);
@@ -209,7 +239,7 @@ static char *rootp(const char *fmt, ...) {
         return out;
 }
 
-static int read_small(const char *path, char *buf, size_t size) {
+int read_small(const char *path, char *buf, size_t size) {
         int fd = real_open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -222,7 +252,7 @@ static int read_small(const char *path, char *buf, size_t size) {
         return 0;
 }
 
-static int write_small(const char *path, const char *s) {
+int write_small(const char *path, const char *s) {
         int fd = real_open(path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
                 return -errno;
@@ -232,18 +262,18 @@ static int write_small(const char *path, const char *s) {
 }
 
 /* The real directory of device BDF, or NULL. */
-static char *device_dir(const char *bdf) {
+char *device_dir(const char *bdf) {
         char *p = rootp("/sys/bus/pci/devices/%s", bdf), *r = realpath(p, NULL);
         free(p);
         return r;
 }
 
-static bool file_exists(const char *p) {
+bool file_exists(const char *p) {
         return access(p, F_OK) == 0;
 }
 
 /* Name of the driver bound to devdir, into buf; "" if none. */
-static void current_driver(const char *devdir, char *buf, size_t size) {
+void current_driver(const char *devdir, char *buf, size_t size) {
         char link[PATH_MAX], target[PATH_MAX];
         snprintf(link, sizeof link, "%s/driver", devdir);
         ssize_t n = readlink(link, target, sizeof target - 1);
@@ -286,31 +316,18 @@ static bool group_on_vfio(int group) {
         return found;
 }
 
-static void vfio_node_update(const char *devdir) {
+void vfio_node_update(const char *devdir) {
         int g = iommu_group(devdir);
         if (g < 0)
                 return;
         char *node = rootp("/dev/vfio/%d", g);
-        if (group_on_vfio(g)) {
-                if (!file_exists(node)) {
-                        char *dir = rootp("/dev/vfio");
-                        mkdir(dir, 0755);
-                        free(dir);
-                        int fd = real_open(node, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                        if (fd >= 0) {
-                                fchmod(fd, 0600);
-                                real_close(fd);
-                        }
-                        mock_log("create /dev/vfio/%d", g);
-                }
-        } else if (file_exists(node)) {
-                unlink(node);
-                mock_log("remove /dev/vfio/%d", g);
-        }
+        bool want = group_on_vfio(g);
+        if (want != file_exists(node))
+                mock_vfio_node(g, want);
         free(node);
 }
 
-static int do_bind(const char *bdf, const char *devdir, const char *driver) {
+int do_bind(const char *bdf, const char *devdir, const char *driver) {
         char *drvdir = rootp("/sys/bus/pci/drivers/%s", driver);
         char *fail = rootp("/sys/bus/pci/drivers/%s/.mock-fail-probe", driver);
         int r = 0;
@@ -441,6 +458,9 @@ static int kernel_write(const char *path, const char *buf, size_t n) {
                 return kernel_probe(value);
         if (strcmp(file, "driver_override") == 0)
                 return kernel_override(dir, value);
+        int r = mock_shared_write(rel, dir, file, value);
+        if (r != 1)
+                return r;
         if (strncmp(rel, "/sys/bus/pci/drivers/", 21) == 0) {
                 const char *driver = basename(dir);
                 if (strcmp(file, "unbind") == 0)
