@@ -153,9 +153,9 @@ static void text_printf(Text *t, const char *fmt, ...) {
 }
 
 /* Writes value so that systemd reads it back verbatim: '%' would start a specifier. The loader guarantees there is
- * no control character (no newline or '\r' can start a second directive). A line ending in an unescaped backslash
- * would be joined with the next one, swallowing the directive after it (e.g. the first Requires=), so such a
- * backslash is doubled: systemd then shows two, but the unit keeps its shape. */
+ * no control character (no newline or '\r' can start a second directive) and no odd number of trailing backslashes
+ * (the line would be joined with the next one, swallowing the directive after it, and no escaping can carry such a
+ * value unchanged). Should one get here anyway, the backslash is doubled: the unit keeps its shape. */
 static void text_put_unit_value(Text *t, const char *value) {
         size_t trailing = 0;
         text_reserve(t, 1);
@@ -201,11 +201,12 @@ static bool path_is_in_home(const char *path) {
 
 /* The guest template runs QEMU with ProtectSystem=strict, ProtectHome=yes and DevicePolicy=closed. Open exactly
  * what this guest's config names: its writable disk images (the state directory is writable already), block
- * devices used as disks, /home when an image or firmware lives there, /dev/net/tun for a bridge, no network at
+ * devices used as disks, /home when an image, firmware or kernel lives there, /dev/net/tun for a bridge, no network at
  * all for Mode=none. */
 static void write_guest_sandbox(Text *t, const Guest *g) {
         _cleanup_free_ char *state = xasprintf("/var/lib/vxm/%s", g->name);
-        bool home = path_is_in_home(g->firmware_code) || path_is_in_home(g->firmware_vars);
+        bool home = path_is_in_home(g->firmware_code) || path_is_in_home(g->firmware_vars) ||
+                    path_is_in_home(g->kernel) || path_is_in_home(g->initrd);
 
         for (size_t i = 0; i < g->n_devices; i++)
                 home = home || path_is_in_home(g->devices[i].rom_file);

@@ -83,7 +83,10 @@ static int ensure_vars(const QemuPlan *p) {
 
 static void log_plan(const QemuPlan *p) {
         const Guest *g = p->guest;
-        if (p->firmware->descriptor)
+        if (!p->firmware)
+                log_info("Direct kernel boot of %s%s%s ([Boot] Kernel= in %s), no UEFI firmware.", g->kernel,
+                         g->initrd ? " with " : "", g->initrd ? g->initrd : "", g->path);
+        else if (p->firmware->descriptor)
                 log_info("Firmware %s (from %s)%s%s.", p->firmware->code, p->firmware->descriptor,
                          p->firmware->secure_boot ? ", Secure Boot" : "", p->firmware->requires_smm ? ", SMM" : "");
         else
@@ -119,7 +122,7 @@ int guest_run(const char *name) {
 
         _cleanup_strv_free_ char **argv = NULL;
         r = guest_ensure_dirs(g);
-        if (r >= 0)
+        if (r >= 0 && plan.firmware)
                 r = ensure_vars(&plan);
         if (r >= 0)
                 r = qemu_argv_build(&plan, &argv);

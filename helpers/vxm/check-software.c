@@ -2,9 +2,11 @@
 /* The programs and firmware a guest runs on: QEMU and its version, the UEFI firmware from QEMU's descriptors and
  * whether one offers Secure Boot, swtpm and swtpm_setup for a TPM. */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "basic/json.h"
 #include "basic/macro.h"
+#include "basic/root-path.h"
 #include "check.h"
 #include "host/program-version.h"
 #include "qemu/firmware.h"
@@ -38,6 +40,20 @@ static void run_qemu(CheckContext *c) {
 const Check check_qemu = { "qemu", CHECK_HOST, run_qemu, "qemu-system-x86_64 is installed and new enough" };
 
 static void run_firmware(CheckContext *c) {
+        const Guest *g = c->guest;
+        if (g->kernel) {
+                /* [Boot] Kernel=: QEMU's BIOS loads it; what must exist is the kernel and its initrd */
+                struct stat st;
+                const char *missing = root_stat(g->kernel, &st) < 0 || !S_ISREG(st.st_mode)                  ? g->kernel
+                                      : g->initrd && (root_stat(g->initrd, &st) < 0 || !S_ISREG(st.st_mode)) ? g->initrd
+                                                                                                             : NULL;
+                if (missing)
+                        check_fail(c, NULL, "fix [Boot] Kernel=/Initrd=", "%s is not a readable file", missing);
+                else
+                        check_ok(c, NULL, "direct kernel boot of %s ([Boot] Kernel=), no UEFI firmware needed",
+                                 g->kernel);
+                return;
+        }
         _cleanup_firmware_free_ Firmware *fw = NULL;
         if (firmware_select(c->guest, &fw) >= 0) {
                 check_ok(c, NULL, "%s (%s%s)", fw->descriptor ? fw->descriptor : fw->code,
@@ -54,6 +70,8 @@ const Check check_firmware = { "firmware", CHECK_GUEST, run_firmware,
 
 static void run_secure_boot(CheckContext *c) {
         const Guest *g = c->guest;
+        if (g->kernel)
+                return; /* direct kernel boot: no UEFI firmware, so no Secure Boot either (the loader says so) */
         _cleanup_firmware_free_ Firmware *fw = NULL;
         Guest sb = *g; /* the same guest, asking for Secure Boot: only read by firmware_select() */
         sb.secure_boot = true;

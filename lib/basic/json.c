@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "basic/json.h"
 #include "basic/macro.h"
+#include "basic/parse-util.h"
 
 #define JSON_DEPTH_MAX 64
 
@@ -152,6 +154,9 @@ static int parse_string_raw(Reader *r, char **ret) {
                         out[n++] = (char) c;
         }
         out[n] = '\0';
+        /* The escapes produced UTF-8; the raw bytes must be UTF-8 too (RFC 8259 section 8.1). */
+        if (!utf8_is_valid_n(out, n))
+                return fail(r, "string is not valid UTF-8");
         *ret = TAKE_PTR(out);
         return 0;
 }
@@ -182,8 +187,12 @@ static int parse_number(Reader *r, JsonValue **ret) {
                         return fail(r, "invalid number: no digits in exponent");
         }
         _cleanup_free_ char *copy = xstrndup(r->s + start, r->pos - start);
+        double d = strtod(copy, NULL);
+        /* 1e999 would become infinity, which JSON cannot even print back. */
+        if (!isfinite(d))
+                return fail(r, "number out of range");
         JsonValue *v = value_new(JSON_NUMBER);
-        v->number = strtod(copy, NULL);
+        v->number = d;
         *ret = v;
         return 0;
 }

@@ -8,7 +8,8 @@
 
 /* A small strict JSON (RFC 8259) reader for what vxm reads (QEMU firmware descriptors and QMP messages), and the
  * builder and writer for what it prints (vxm --json). Values are trees; strings are NUL-terminated UTF-8 (an embedded
- * \u0000 is refused, so C strings stay honest). */
+ * \u0000 or a byte sequence that is not UTF-8 is refused, so C strings stay honest); numbers are doubles (one beyond
+ * their range is refused). */
 
 typedef enum JsonType {
         JSON_NULL,

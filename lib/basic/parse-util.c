@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "basic/macro.h"
 #include "basic/parse-util.h"
 
 int parse_boolean(const char *s, bool *ret) {
@@ -166,4 +167,29 @@ bool utf8_is_valid_n(const char *s, size_t n) {
                 p += len;
         }
         return true;
+}
+
+int path_simplify_absolute(const char *path, char **ret) {
+        if (path[0] != '/')
+                return -EINVAL;
+        char *out = xmalloc(strlen(path) + 1), *o = out;
+        for (const char *s = path; *s;) {
+                s += strspn(s, "/");
+                size_t n = strcspn(s, "/");
+                if (n == 2 && s[0] == '.' && s[1] == '.') {
+                        free(out);
+                        return -EBADMSG;
+                }
+                if (n > 0 && !(n == 1 && s[0] == '.')) {
+                        *o++ = '/';
+                        memcpy(o, s, n);
+                        o += n;
+                }
+                s += n;
+        }
+        if (o == out)
+                *o++ = '/';
+        *o = '\0';
+        *ret = out;
+        return 0;
 }

@@ -17,3 +17,7 @@ bool guest_name_is_valid(const char *name, const char **reason);
 bool string_has_cc(const char *s);
 /* true if the n bytes at s are well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
 bool utf8_is_valid_n(const char *s, size_t n);
+/* An absolute path as systemd reads a path setting (its path_simplify()): "//" and "." components and a trailing
+ * '/' dropped, so the path vxm uses is the one a generated unit names. -EINVAL for a relative path, -EBADMSG for a
+ * ".." component (systemd refuses those: "path is not normalized"). */
+int path_simplify_absolute(const char *path, char **ret);

@@ -151,9 +151,32 @@ static int parse_string_value(Parser *p, const char *key, const char *value, voi
         return 0;
 }
 
-static int parse_absolute_path_value(Parser *p, const char *key, const char *value, void *field) {
-        if (*value && value[0] != '/') {
+/* A path as the units the generator writes will name it (see path_simplify_absolute()); logs why not. */
+static int simplify_path(Parser *p, const char *key, const char *value, char **ret) {
+        int r = path_simplify_absolute(value, ret);
+        if (r == -EBADMSG)
+                parser_error(p, "%s=%s: a path must not contain \"..\" (systemd refuses such paths)", key, value);
+        else if (r < 0)
                 parser_error(p, "%s=%s: not an absolute path", key, value);
+        return r < 0 ? -EINVAL : 0;
+}
+
+static int parse_absolute_path_value(Parser *p, const char *key, const char *value, void *field) {
+        _cleanup_free_ char *path = NULL;
+        if (*value && simplify_path(p, key, value, &path) < 0)
+                return -EINVAL;
+        return parse_string_value(p, key, path ? path : "", field);
+}
+
+/* The one free-form text that goes into a unit: Description=. systemd reads a line that ends in an odd number of
+ * backslashes as continued on the next one; no escaping can carry such a value through unchanged. */
+static int parse_description_value(Parser *p, const char *key, const char *value, void *field) {
+        size_t n = strlen(value), backslashes = 0;
+        while (backslashes < n && value[n - 1 - backslashes] == '\\')
+                backslashes++;
+        if (backslashes % 2 == 1) {
+                parser_error(p, "%s=%s: must not end in a backslash (systemd would read it as a line continuation)",
+                             key, value);
                 return -EINVAL;
         }
         return parse_string_value(p, key, value, field);
@@ -314,16 +337,15 @@ static int parse_input_list_value(Parser *p, const char *key, const char *value,
                 *is_auto = true;
                 return 0;
         }
-        size_t len = strlen(value);
-        if (strncmp(value, "/dev/input/", 11) != 0 || strstr(value, "/../") ||
-            (len >= 3 && strcmp(value + len - 3, "/..") == 0)) {
+        _cleanup_free_ char *path = NULL;
+        if (path_simplify_absolute(value, &path) < 0 || strncmp(path, "/dev/input/", 11) != 0) {
                 parser_error(p,
                              "%s=%s: expected auto or a path under /dev/input/ (e.g. /dev/input/by-id/...-event-kbd)",
                              key, value);
                 return -EINVAL;
         }
-        if (!strv_contains(*list, value))
-                strv_push(list, value);
+        if (!strv_contains(*list, path))
+                strv_push(list, path);
         return 0;
 }
 
@@ -445,12 +467,15 @@ static int parse_options(Parser *p, const char *key, char *opts, OptionFn fn, vo
 static int device_option(Parser *p, const char *key, const char *opt, const char *val, void *item) {
         GuestDevice *d = item;
         if (strcmp(opt, "romfile") == 0) {
-                if (val[0] != '/') {
-                        parser_error(p, "%s=: romfile=%s: not an absolute path", key, val);
+                _cleanup_free_ char *path = NULL;
+                int r = path_simplify_absolute(val, &path);
+                if (r < 0) {
+                        parser_error(p, "%s=: romfile=%s: %s", key, val,
+                                     r == -EBADMSG ? "a path must not contain \"..\"" : "not an absolute path");
                         return -EINVAL;
                 }
                 free(d->rom_file);
-                d->rom_file = xstrdup(val);
+                d->rom_file = TAKE_PTR(path);
                 return 0;
         }
         parser_error(p, "%s=: unknown option '%s' (known: romfile=)", key, opt);
@@ -727,18 +752,16 @@ static int parse_disk_value(Parser *p, const char *key, const char *value, void 
                 return 0;
         }
 
-        _cleanup_free_ char *copy = xstrdup(value);
+        _cleanup_free_ char *copy = xstrdup(value), *path = NULL;
         char *opts = strchr(copy, ',');
         if (opts)
                 *opts++ = '\0';
-        if (copy[0] != '/') {
-                parser_error(p, "%s=%s: not an absolute path", key, value);
+        if (simplify_path(p, key, copy, &path) < 0)
                 return -EINVAL;
-        }
         GuestDisk d = { .bus = DISK_BUS_VIRTIO };
         if (opts && parse_options(p, key, opts, disk_option, &d) < 0)
                 return -EINVAL;
-        d.path = xstrdup(copy);
+        d.path = TAKE_PTR(path);
         source_set(&d.source, p);
         g->disks = xrealloc(g->disks, (g->n_disks + 1) * sizeof *g->disks);
         g->disks[g->n_disks++] = d;
@@ -753,7 +776,7 @@ typedef struct KeyTable {
 } KeyTable;
 
 static const KeyTable keys[] = {
-        { "Guest", "Description", parse_string_value, FIELD(description) },
+        { "Guest", "Description", parse_description_value, FIELD(description) },
         { "Guest", "Memory", parse_memory_value, FIELD(memory) },
         { "Guest", "CPUs", parse_cpus_value, FIELD(cpus) },
         { "Guest", "Autostart", parse_bool_value, FIELD(autostart) },
@@ -767,6 +790,9 @@ static const KeyTable keys[] = {
         { "Firmware", "Code", parse_absolute_path_value, FIELD(firmware_code) },
         { "Firmware", "Vars", parse_absolute_path_value, FIELD(firmware_vars) },
         { "TPM", "Enable", parse_bool_value, FIELD(tpm) },
+        { "Boot", "Kernel", parse_absolute_path_value, FIELD(kernel) },
+        { "Boot", "Initrd", parse_absolute_path_value, FIELD(initrd) },
+        { "Boot", "Append", parse_string_value, FIELD(append) },
         { "Memory", "Hugepages", parse_hugepages_value, FIELD(hugepages) },
         { "LookingGlass", "Resolution", parse_resolution_value, 0 },
         { "LookingGlass", "Size", parse_lg_size_value, 0 },
@@ -1140,6 +1166,17 @@ static int guest_validate(Guest *g) {
                 r = combination_error(g, "Firmware", g->firmware_code ? "Code" : "Vars",
                                       "Code= and Vars= must be set together (a CODE image needs its matching VARS "
                                       "template)");
+        if (!g->kernel && (g->initrd || g->append))
+                r = combination_error(
+                        g, "Boot", g->initrd ? "Initrd" : "Append",
+                        "%s= needs Kernel= (the initrd and the command line belong to a kernel QEMU loads "
+                        "itself)",
+                        g->initrd ? "Initrd" : "Append");
+        if (g->kernel && (g->secure_boot || g->firmware_code))
+                r = combination_error(
+                        g, "Boot", "Kernel",
+                        "Kernel= boots without UEFI firmware, so it cannot be combined with [Firmware] %s",
+                        g->secure_boot ? "SecureBoot=yes" : "Code= and Vars=");
         if (g->network == NETWORK_BRIDGE && !g->bridge)
                 r = combination_error(g, "Network", "Mode", "Mode=bridge needs Bridge=NAME");
         if (guest_validate_display(g) < 0)
@@ -1249,6 +1286,9 @@ Guest *guest_free(Guest *g) {
         free(g->mdevs);
         free(g->firmware_code);
         free(g->firmware_vars);
+        free(g->kernel);
+        free(g->initrd);
+        free(g->append);
         free(g->lg_file);
         strv_free(g->lg_viewers);
         strv_free(g->keyboards);

@@ -97,6 +97,11 @@ typedef struct Guest {
         /* [TPM] */
         bool tpm; /* Enable=, default no */
 
+        /* [Boot]: direct kernel boot (QEMU loads the kernel, no UEFI firmware) when Kernel= is set */
+        char *kernel; /* Kernel=, absolute path */
+        char *initrd; /* Initrd=, needs Kernel= */
+        char *append; /* Append=, the kernel command line; needs Kernel= */
+
         /* [Memory] */
         HugepageSize hugepages; /* default no */
 

@@ -14,7 +14,7 @@ typedef struct PciAddress {
         uint8_t function;
 } PciAddress;
 
-/* Accepts D:B:S.F with or without the domain, any hex case, leading zeros optional.
+/* Accepts D:B:S.F with or without the domain, any hex case, leading zeros optional, 1 to 8 digits per field.
  * Returns 0, or -EINVAL with *reason set to a static explanation. */
 int pci_address_parse(const char *s, PciAddress *ret, const char **reason);
 

@@ -154,8 +154,9 @@ int state_file_load_for_undo(const char *path, StateFile **ret) {
 }
 
 int state_file_format(const StateFile *s, char **ret) {
+        /* Only what reads back as the same record: an empty key or one starting with '#' (a comment) would not. */
         for (size_t i = 0; i < s->n; i++)
-                if (strpbrk(s->keys[i], "\n=") || strchr(s->values[i], '\n'))
+                if (!s->keys[i][0] || s->keys[i][0] == '#' || strpbrk(s->keys[i], "\n=") || strchr(s->values[i], '\n'))
                         return -EINVAL;
 
         char *text = NULL;

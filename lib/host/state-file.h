@@ -34,8 +34,8 @@ static inline void state_file_freep(StateFile **s) {
  * newline, a later KEY replaces an earlier one. Returns 0, or -EBADMSG for a line without '=' or with an empty key,
  * and then sets *ret_bad_line (when not NULL) to its number. */
 int state_file_parse(const char *text, StateFile **ret, unsigned *ret_bad_line);
-/* The file's text: the comment, then one KEY=VALUE per line. -EINVAL if a key holds '=' or a newline, or a value a
- * newline. */
+/* The file's text: the comment, then one KEY=VALUE per line. -EINVAL for what would not read back: a key that is
+ * empty, starts with '#', or holds '=' or a newline; a value with a newline. */
 int state_file_format(const StateFile *s, char **ret);
 /* Reads and parses path. Returns 0, -ENOENT when there is no record, -EBADMSG for a malformed line, or -errno. */
 int state_file_load(const char *path, StateFile **ret);

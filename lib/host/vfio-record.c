@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,10 +49,27 @@ char *vfio_record_format(const VfioRecord *r, const char *bdf) {
         return text;
 }
 
+/* One field of NODE_OWNER: digits only (sscanf's %u would take " +5" and "-1"), at most max, up to end. */
+static int parse_owner_field(const char **p, char end, int base, unsigned long max, unsigned long *ret) {
+        size_t n = strspn(*p, base == 8 ? "01234567" : "0123456789");
+        if (n == 0 || (*p)[n] != end)
+                return -EBADMSG;
+        char *e;
+        errno = 0;
+        unsigned long v = strtoul(*p, &e, base);
+        if (errno != 0 || e != *p + n || v > max)
+                return -EBADMSG;
+        *p += n + (end != '\0');
+        *ret = v;
+        return 0;
+}
+
 static int parse_owner(const char *v, VfioRecord *r) {
-        unsigned uid, gid, mode;
-        int n = -1;
-        if (sscanf(v, "%u:%u:%o%n", &uid, &gid, &mode, &n) != 3 || n < 0 || v[n] != '\0' || mode > 07777)
+        unsigned long uid, gid, mode;
+        /* (uid_t) -1 is chown(2)'s "leave it": restoring it would leave the node to the guest's user. */
+        if (parse_owner_field(&v, ':', 10, UINT32_MAX - 1, &uid) < 0 ||
+            parse_owner_field(&v, ':', 10, UINT32_MAX - 1, &gid) < 0 ||
+            parse_owner_field(&v, '\0', 8, 07777, &mode) < 0)
                 return -EBADMSG;
         r->node_changed = true;
         r->node_uid = (uid_t) uid;

@@ -69,6 +69,11 @@ static int flash_file(const JsonValue *mapping, const char *key, char **ret_path
         const JsonValue *m = json_get(mapping, key);
         const char *file = json_get_string(m, "filename");
         const char *format = json_get_string(m, "format");
+        /* A "format" that is there but not a string is a broken descriptor, not a raw image. */
+        if (!format && json_get(m, "format")) {
+                *reason = "flash format is neither raw nor qcow2";
+                return -EINVAL;
+        }
         if (!file || file[0] != '/') {
                 *reason = strcmp(key, "executable") == 0 ? "mapping has no absolute executable filename"
                                                          : "mapping has no absolute nvram-template filename";
@@ -108,7 +113,7 @@ static Fit check_descriptor(const JsonValue *d, const Guest *g, Firmware *fw, co
         if (!device || strcmp(device, "flash") != 0)
                 return *reason = "mapping device is not \"flash\"", FIT_REJECTED;
         const char *mode = json_get_string(mapping, "mode");
-        if (mode && strcmp(mode, "split") != 0)
+        if ((mode || json_get(mapping, "mode")) && (!mode || strcmp(mode, "split") != 0))
                 return *reason = "flash mode is not \"split\" (vxm needs separate CODE and VARS)", FIT_REJECTED;
 
         const JsonValue *features = json_get(d, "features");

@@ -177,6 +177,8 @@ static void add_flash(QemuArgv *a, const char *node, const char *path, ImageForm
 
 static int part_firmware(QemuArgv *a, const QemuPlan *p) {
         const Firmware *fw = p->firmware;
+        if (!fw)
+                return 0; /* direct kernel boot: QEMU's built-in BIOS */
         add_flash(a, "vxm-code", fw->code, fw->code_format, true);
         add_flash(a, "vxm-vars", p->vars, fw->vars_format, false);
         qemu_argv_add_machine(a, "pflash0", "vxm-code");
@@ -186,6 +188,24 @@ static int part_firmware(QemuArgv *a, const QemuPlan *p) {
                 qemu_argv_add_machine(a, "smm", "on");
                 qemu_argv_add(a, "-global");
                 qemu_argv_add(a, "driver=cfi.pflash01,property=secure,value=on");
+        }
+        return 0;
+}
+
+/* [Boot] Kernel=: QEMU reads these options' values as they are (no ',' splitting), so they need no escaping. */
+static int part_boot(QemuArgv *a, const QemuPlan *p) {
+        const Guest *g = p->guest;
+        if (!g->kernel)
+                return 0;
+        qemu_argv_add(a, "-kernel");
+        strv_consume(&a->args, root_path(g->kernel));
+        if (g->initrd) {
+                qemu_argv_add(a, "-initrd");
+                strv_consume(&a->args, root_path(g->initrd));
+        }
+        if (g->append) {
+                qemu_argv_add(a, "-append");
+                qemu_argv_add(a, g->append);
         }
         return 0;
 }
@@ -375,6 +395,7 @@ static const QemuArgvPart parts[] = {
         part_cpu,
         part_memory,
         part_firmware,
+        part_boot,
         qemu_argv_mmio_window, /* issue 14 */
         part_passthrough,
         qemu_argv_shared,        /* issue 11 */

@@ -18,8 +18,8 @@
 
 typedef struct QemuPlan {
         const Guest *guest;
-        Firmware *firmware;
-        char *vars;                /* the guest's copy of the VARS template (host path) */
+        Firmware *firmware;        /* NULL for direct kernel boot ([Boot] Kernel=) */
+        char *vars;                /* the guest's copy of the VARS template (host path); NULL without firmware */
         ImageFormat *disk_formats; /* one per guest->disks */
         /* Devices shared with the host, known only once vxm-vf@/vxm-mdev@ ran (lib/qemu/qemu-plan-shared.c): */
         char **vfs;        /* one per guest->vfs: the VF its hold names, NULL while none is held */

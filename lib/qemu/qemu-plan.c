@@ -3,10 +3,12 @@
  * `vxm show` and vxm-guest see the same thing and a bad ROM or disk is reported before QEMU runs. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/guest-paths.h"
 #include "basic/log.h"
 #include "basic/macro.h"
+#include "basic/root-path.h"
 #include "basic/safe-open.h"
 #include "qemu/mmio-window.h"
 #include "qemu/qemu-argv.h"
@@ -56,6 +58,23 @@ static int probe_disks(const Guest *g, ImageFormat **ret) {
         return 0;
 }
 
+/* QEMU opens the kernel and the initrd itself, as the guest's user; a missing one is said here, with its line. */
+static int check_boot_file(const Guest *g, const char *key, const char *path) {
+        if (!path)
+                return 0;
+        const ConfigSource *src = guest_key_source(g, "Boot", key);
+        struct stat st;
+        int r = root_stat(path, &st);
+        if (r >= 0 && !S_ISREG(st.st_mode))
+                r = -EISDIR;
+        if (r >= 0)
+                return 0;
+        if (r == -EISDIR)
+                return log_error_errno(r, "%s:%u: %s=%s: not a regular file", src ? src->file : g->path,
+                                       src ? src->line : 0, key, path);
+        return log_error_errno(r, "%s:%u: %s=%s: %m", src ? src->file : g->path, src ? src->line : 0, key, path);
+}
+
 int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
         QemuPlan p = { .guest = g };
         int r = 0;
@@ -69,19 +88,30 @@ int qemu_plan_prepare(const Guest *g, QemuPlan *ret) {
                 r = -EINVAL;
         if (probe_disks(g, &p.disk_formats) < 0)
                 r = -EINVAL;
-        int k = firmware_select(g, &p.firmware);
-        if (k < 0)
-                r = k;
+        if (g->kernel) {
+                /* Direct kernel boot: QEMU's own BIOS loads it, no UEFI firmware and no variable store. */
+                if (check_boot_file(g, "Kernel", g->kernel) < 0)
+                        r = -EINVAL;
+                if (check_boot_file(g, "Initrd", g->initrd) < 0)
+                        r = -EINVAL;
+        } else {
+                int k = firmware_select(g, &p.firmware);
+                if (k < 0)
+                        r = k;
+        }
         if (qemu_plan_shared(g, &p) < 0)
                 r = -EINVAL;
         if (r < 0) {
                 qemu_plan_done(&p);
                 return r;
         }
-        p.vars = guest_vars_path(g->name, p.firmware->vars_template);
-        MmioWindow w;
-        mmio_window_plan_with(g, p.vfs, g->n_vfs, &w); /* a VF's BARs count like a Device='s */
-        p.ovmf_mmio64_mb = w.ovmf_mb;
+        if (p.firmware) {
+                p.vars = guest_vars_path(g->name, p.firmware->vars_template);
+                /* OVMF's 64-bit PCI window; QEMU's BIOS (direct kernel boot) has no such setting */
+                MmioWindow w;
+                mmio_window_plan_with(g, p.vfs, g->n_vfs, &w); /* a VF's BARs count like a Device='s */
+                p.ovmf_mmio64_mb = w.ovmf_mb;
+        }
         *ret = p;
         return 0;
 }

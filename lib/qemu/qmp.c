@@ -42,13 +42,18 @@ static int wait_fd(int fd, short events, uint64_t deadline) {
         }
 }
 
-/* Reads until one complete line (QMP sends one JSON object per line) is in the buffer; returns it, malloc'd. */
-static int read_line(Qmp *q, uint64_t deadline, char **ret) {
+/* Reads until one complete line (QMP sends one JSON object per line) is in the buffer; returns it, malloc'd, and
+ * its length (a NUL byte in it is data, not its end). */
+static int read_line(Qmp *q, uint64_t deadline, char **ret, size_t *ret_len) {
         for (;;) {
                 char *nl = q->buf ? memchr(q->buf, '\n', q->len) : NULL;
                 if (nl) {
                         size_t n = (size_t) (nl - q->buf);
-                        *ret = xstrndup(q->buf, n);
+                        char *line = xmalloc(n + 1);
+                        memcpy(line, q->buf, n);
+                        *ret = line;
+                        if (ret_len)
+                                *ret_len = n;
                         memmove(q->buf, nl + 1, q->len - n - 1);
                         q->len -= n + 1;
                         return 0;
@@ -83,12 +88,14 @@ static int read_line(Qmp *q, uint64_t deadline, char **ret) {
 static int read_message(Qmp *q, uint64_t deadline, JsonValue **ret) {
         for (;;) {
                 _cleanup_free_ char *line = NULL;
-                int r = read_line(q, deadline, &line);
+                size_t n;
+                int r = read_line(q, deadline, &line, &n);
                 if (r < 0)
                         return r;
-                if (strspn(line, " \t\r") == strlen(line))
+                if (strspn(line, " \t\r") == n)
                         continue;
-                if (json_parse(line, strlen(line), ret, NULL, NULL) < 0 || (*ret)->type != JSON_OBJECT)
+                /* The whole line: text after a NUL byte must not vanish (it could be the error after a "return"). */
+                if (json_parse(line, n, ret, NULL, NULL) < 0 || (*ret)->type != JSON_OBJECT)
                         return -EPROTO;
                 return 0;
         }
@@ -123,9 +130,12 @@ int qmp_connect(const char *path, uint64_t deadline, Qmp **ret) {
                 return -errno;
         if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
                 return -errno; /* a UNIX socket connects at once or not at all */
+        return qmp_connect_fd(TAKE_FD(fd), deadline, ret);
+}
 
+int qmp_connect_fd(int fd, uint64_t deadline, Qmp **ret) {
         Qmp *q = xmalloc(sizeof *q);
-        *q = (Qmp){ .fd = TAKE_FD(fd) };
+        *q = (Qmp){ .fd = fd };
         _cleanup_qmp_free_ Qmp *guard = q;
 
         _cleanup_json_free_ JsonValue *greeting = NULL;
@@ -180,7 +190,7 @@ int qmp_execute(Qmp *q, const char *command, const char *arguments_json, uint64_
 int qmp_wait_closed(Qmp *q, uint64_t deadline) {
         for (;;) {
                 _cleanup_free_ char *line = NULL;
-                int r = read_line(q, deadline, &line);
+                int r = read_line(q, deadline, &line, NULL);
                 if (r == -ECONNRESET)
                         return 0;
                 if (r < 0)

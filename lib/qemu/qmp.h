@@ -15,6 +15,8 @@ uint64_t now_usec(void);
 /* Connects to the socket (path is used as is: callers root_path() it), reads the greeting and leaves capability
  * negotiation mode. -ECONNREFUSED/-ENOENT when nobody listens, -ETIMEDOUT, -EPROTO on a malformed greeting. */
 int qmp_connect(const char *path, uint64_t deadline, Qmp **ret);
+/* The same over a connected non-blocking stream socket, which it takes over (closed on error too). */
+int qmp_connect_fd(int fd, uint64_t deadline, Qmp **ret);
 /* Runs command (a QMP command name; arguments_json a JSON object or NULL) and waits for its answer, skipping
  * events. Returns 0 with *ret_return (if not NULL) owning "return", -EREMOTEIO after logging QEMU's error
  * description, -ECONNRESET if QEMU closed the connection, -ETIMEDOUT. */

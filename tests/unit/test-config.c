@@ -996,6 +996,43 @@ static void test_tables(void) {
         }
 }
 
+/* [Boot]: direct kernel boot, its paths, and the keys it cannot go with. */
+static void test_boot(void) {
+        fake_root_new();
+        fake_root_write("/etc/vxm/k.conf", "[Boot]\nKernel=/boot//vmlinuz-6.1\nInitrd=/boot/initrd.img\n"
+                                           "Append=console=ttyS0 root=/dev/vda quiet\n");
+        Guest *g = load_ok("k");
+        EXPECT_NO_MESSAGES("[Boot]");
+        if (g) {
+                tap_is_str(g->kernel, "/boot/vmlinuz-6.1", "Kernel= (simplified)");
+                tap_is_str(g->initrd, "/boot/initrd.img", "Initrd=");
+                tap_is_str(g->append, "console=ttyS0 root=/dev/vda quiet", "Append=");
+        }
+        guest_free(g);
+
+        bad_value("Boot", "Kernel=vmlinuz", "Kernel=vmlinuz: not an absolute path");
+        bad_value("Boot", "Initrd=/boot/../initrd",
+                  "Initrd=/boot/../initrd: a path must not contain \"..\" (systemd "
+                  "refuses such paths)");
+
+        fake_root_new();
+        fake_root_write("/etc/vxm/ni.conf", "[Guest]\n[Boot]\nAppend=quiet\nInitrd=/boot/initrd.img\n");
+        load_fails("ni", -EINVAL);
+        EXPECT_MESSAGES("Initrd= without Kernel=",
+                        "E: /etc/vxm/ni.conf:4: Initrd= needs Kernel= (the initrd and the command line belong to a "
+                        "kernel QEMU loads itself)");
+        fake_root_write("/etc/vxm/sb.conf", "[Firmware]\nSecureBoot=yes\n[Boot]\nKernel=/boot/vmlinuz\n");
+        load_fails("sb", -EINVAL);
+        EXPECT_MESSAGES("Kernel= with SecureBoot=yes",
+                        "E: /etc/vxm/sb.conf:4: Kernel= boots without UEFI firmware, so it cannot be combined with "
+                        "[Firmware] SecureBoot=yes");
+        fake_root_write("/etc/vxm/cv.conf", "[Boot]\nKernel=/boot/vmlinuz\n[Firmware]\nCode=/a.fd\nVars=/b.fd\n");
+        load_fails("cv", -EINVAL);
+        EXPECT_MESSAGES("Kernel= with Code=/Vars=",
+                        "E: /etc/vxm/cv.conf:2: Kernel= boots without UEFI firmware, so it cannot be combined with "
+                        "[Firmware] Code= and Vars=");
+}
+
 int main(void) {
         log_set_max_level(LOG_INFO);
         log_set_sink(sink, NULL);
@@ -1014,6 +1051,7 @@ int main(void) {
         test_ownership();
         test_list();
         test_tables();
+        test_boot();
 
         fake_root_clear();
         messages_clear();

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "basic/parse-util.h"
 #include "tap.h"
@@ -197,6 +198,31 @@ int main(void) {
                 tap_ok(utf8_is_valid_n(utf8[i].s, strlen(utf8[i].s)) == utf8[i].valid, "utf8_is_valid_n #%zu is %s", i,
                        utf8[i].valid ? "valid" : "invalid");
         tap_ok(utf8_is_valid_n("caf\xc3\xa9", 4) == false, "utf8_is_valid_n stops at n (cuts a sequence)");
+
+        /* as systemd's path_simplify() reads a path setting; ".." is refused as systemd refuses it */
+        static const struct {
+                const char *in, *out;
+                int r;
+        } paths[] = {
+                { "/srv/disks/a.img", "/srv/disks/a.img", 0 },
+                { "//srv///disks//a.img", "/srv/disks/a.img", 0 },
+                { "/srv/./disks/.", "/srv/disks", 0 },
+                { "/srv/disks/", "/srv/disks", 0 },
+                { "/", "/", 0 },
+                { "//./", "/", 0 },
+                { "/srv/.hidden/..a/a..", "/srv/.hidden/..a/a..", 0 },
+                { "/srv/../etc", NULL, -EBADMSG },
+                { "/srv/..", NULL, -EBADMSG },
+                { "srv/a", NULL, -EINVAL },
+                { "", NULL, -EINVAL },
+        };
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+                char *out = NULL;
+                int r = path_simplify_absolute(paths[i].in, &out);
+                tap_ok(r == paths[i].r && (r < 0 ? !out : strcmp(out, paths[i].out) == 0),
+                       "path_simplify_absolute(\"%s\") = %d \"%s\"", paths[i].in, r, out ? out : "-");
+                free(out);
+        }
 
         return tap_done();
 }

@@ -108,6 +108,39 @@ qmp() {
 	return $ret
 }
 
+# outer_qmp COMMAND [ARGUMENTS-JSON]: run one QMP command on the outer QEMU, the one that runs this VM (through
+# tests/vm/outer-qmp-relay on the host), and print its "return" value as JSON. @SHARE@ in the arguments is the 9p
+# share as the host sees it ($VXM_TEST_SHARE here). Fails on a QMP error or after 20 s without an answer.
+outer_qmp() {
+	local cmd=$1 args=${2:-} box=$VXM_TEST_SHARE/outer-qmp id reply
+	mkdir -p "$box"
+	id=$(date +%s%N)
+	printf '{"execute":"%s"%s}\n' "$cmd" "${args:+,\"arguments\":$args}" >"$box/$id.req.tmp"
+	mv "$box/$id.req.tmp" "$box/$id.req"
+	reply=$box/$id.reply
+	wait_for 20 test -e "$reply"
+	if jq -e 'has("return")' "$reply" >/dev/null; then
+		jq -c '.return' "$reply"
+		rm -f "$reply"
+		return 0
+	fi
+	echo "outer_qmp: $cmd: $(cat "$reply")" >&2
+	rm -f "$reply"
+	return 1
+}
+
+# outer_keys QCODE...: press these keys together on the VM's keyboard (as a person would: all down, then all up
+# in reverse order), through the outer QEMU
+outer_keys() {
+	local events= k
+	for k in "$@"; do events+="${events:+,}{\"type\":\"key\",\"data\":{\"down\":true,\"key\":{\"type\":\"qcode\",\"data\":\"$k\"}}}"; done
+	for ((i = $# ; i > 0; i--)); do
+		k=${!i}
+		events+=",{\"type\":\"key\",\"data\":{\"down\":false,\"key\":{\"type\":\"qcode\",\"data\":\"$k\"}}}"
+	done
+	outer_qmp input-send-event "{\"events\":[$events]}" >/dev/null
+}
+
 # l2_pci_devices SOCKET: the PCI devices a QEMU has, from QMP "info qtree", one per line:
 #   VENDOR:DEVICE QDEV-TYPE CLASS [host=BDF] [sysfsdev=PATH]
 # (sysfsdev= only for a device that is no PCI function of the host: a mediated device)

@@ -181,6 +181,8 @@ int main(void) {
         install("extra/combined.json", USR "30-combined.json");
         install("extra/broken.json", ETC "40-broken.json");
         install("extra/i440fx-only.json", USR "50-i440fx.json");
+        install("extra/mode-not-string.json", USR "60-mode-not-string.json");
+        install("extra/format-not-string.json", USR "70-format-not-string.json");
         fake_root_write(USR "README", "not a descriptor");
         check_none("no match", NO_SB,
                    (const char *const[]){ USR "10-aarch64.json: no target for x86_64",
@@ -188,6 +190,8 @@ int main(void) {
                                           USR "30-combined.json: flash mode is not \"split\"",
                                           ETC "40-broken.json: invalid JSON at line 4, column 1",
                                           USR "50-i440fx.json: no target for x86_64 with a machine glob covering q35",
+                                          USR "60-mode-not-string.json: flash mode is not \"split\"",
+                                          USR "70-format-not-string.json: flash format is neither raw nor qcow2",
                                           NULL });
         tap_ok(strstr(messages, "README") == NULL, "files not ending in .json are ignored");
         const char *a = strstr(messages, "10-aarch64"), *b = strstr(messages, "40-broken"),

@@ -61,6 +61,13 @@ static void test_errors(void) {
         test_refused("{} {}", "two values");
         test_refused("[1] x", "trailing garbage");
         test_refused("nul", "truncated null");
+        /* found by tests/fuzz/fuzz-json: raw bytes that are not UTF-8 passed through into "UTF-8" strings, and a
+         * number beyond a double became infinity, which json_format() printed as the non-JSON "inf" */
+        test_refused("\"caf\xa9\xc3\"", "a string that is not UTF-8");
+        test_refused("\"\xed\xa0\x80\"", "a raw UTF-16 surrogate");
+        test_refused("{\"k\xff\": 1}", "a key that is not UTF-8");
+        test_refused("1e999", "a number beyond a double");
+        test_refused("[-1e400]", "a negative number beyond a double");
 
         /* Depth is bounded: a hostile QMP peer cannot exhaust the stack. */
         char deep[200];

@@ -4,7 +4,8 @@
 # a fake root must print show/CASE/expected (exit 0), or print show/CASE/expected-error on stderr (exit 1).
 # The fake root's own path contains ",inject=on", so every host path in the command line is adversarial: if any
 # escaping were missing, QEMU would read an extra option and the output would not match.
-# Also checks that `vxm show` creates nothing. UPDATE=1 rewrites the expected files (review the diff!).
+# Also checks that `vxm show` creates nothing. UPDATE=1 rewrites the expected files (review the diff!) and then fails
+# on purpose, so a run with it set can never count as a pass.
 # Usage: test-show.sh VXM-BINARY SOURCE-DIR
 set -euo pipefail
 # vxm refuses configuration that group or others can write: what this creates must not depend on the caller's umask.
@@ -28,6 +29,10 @@ head -c 4096 /dev/zero >"$root/srv/disks/raw.img"
 printf 'QFI\373\0\0\0\3' >"$root/srv/disks/system.qcow2"
 head -c 4096 /dev/zero >"$root/srv/disks/odd name=x;y.img"
 printf 'KDMV\1\0\0\0' >"$root/srv/disks/old.vmdk"
+# direct kernel boot: QEMU takes -kernel/-initrd/-append values as they are (',' needs no escaping there)
+mkdir -p "$root/srv/boot"
+echo kernel >"$root/srv/boot/vmlinuz,id=x"
+echo initrd >"$root/srv/boot/initrd.img"
 # option ROMs: 0x55AA, PCIR pointer 0x1c at 0x18; the bad one has the signature but no PCIR structure
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0PCIR' >"$root/srv/rom/gpu.rom"
 printf '\125\252\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\034\0\0\0XXXX' >"$root/srv/rom/bad.rom"
@@ -94,4 +99,8 @@ for dir in "$src"/show/*/; do
 	fi
 	rm -rf "$root/var" "$root/run"
 done
+if [ "${UPDATE:-0}" = 1 ]; then
+	echo "FAIL: UPDATE=1 rewrote the expected files; review them (git diff), then run again without UPDATE"
+	exit 1
+fi
 exit $failed

@@ -49,7 +49,14 @@ static inline bool ok(bool cond, const char *fmt, ...) {
                 _r;                                                                                                    \
         })
 
+/* A check that cannot run here. Where skipping is not allowed (CI sets VXM_TEST_NO_SKIP=1: it has root and every
+ * package), it fails instead of passing unseen. */
 static inline void skip(const char *why) {
+        if (getenv("VXM_TEST_NO_SKIP")) {
+                printf("not ok %u - %s (skipping is not allowed: VXM_TEST_NO_SKIP is set)\n", ++tap_n, why);
+                tap_failed++;
+                return;
+        }
         printf("ok %u # SKIP %s\n", ++tap_n, why);
 }
 

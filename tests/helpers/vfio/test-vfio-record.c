@@ -56,7 +56,15 @@ static void test_refused(void) {
                 { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:0\n", 3 },
                 { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:0:0660x\n", 3 },
                 { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:0:77777\n", 3 },
-                { "VERSION=1\nBOUND_BY_VXM=yes\nSURPRISE=1\n", 3 },      /* unknown key */
+                { "VERSION=1\nBOUND_BY_VXM=yes\nSURPRISE=1\n", 3 }, /* unknown key */
+                /* found by tests/fuzz/fuzz-vfio-record: sscanf's %u took these, and -1 is chown's "leave it" */
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=-1:0:0660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:4294967295:0660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER= 5:6:0660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:+6:0660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:6:+660\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=0:6:0680\n", 3 },
+                { "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=99999999999:6:0660\n", 3 },
                 { "VERSION=1\n# ok\n\nBOUND_BY_VXM=yes\ngarbage\n", 5 }, /* no '=' */
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -69,6 +77,13 @@ static void test_refused(void) {
                         abort();
                 }
         }
+        /* leading zeros are still the number (found by fuzz-vfio-record: a digit limit refused them) */
+        VfioRecord z = VFIO_RECORD_INIT;
+        assert(vfio_record_parse(
+                       "VERSION=1\nBOUND_BY_VXM=yes\nNODE_OWNER=000000000000000000001:0000000000000:00000660\n", &z,
+                       NULL) == 0);
+        assert(z.node_changed && z.node_uid == 1 && z.node_gid == 0 && z.node_mode == 0660);
+        vfio_record_done(&z);
         /* comments, blank lines and a missing final newline are fine */
         VfioRecord r = VFIO_RECORD_INIT;
         assert(vfio_record_parse("# hi\n\nVERSION=1\nBOUND_BY_VXM=no\nDRIVER=snd_hda_intel", &r, NULL) == 0);

@@ -105,6 +105,40 @@ case_bridge_in_group() {
 	expect_driver $GPU bochs-drm
 }
 
+# Only a PCI-to-PCI bridge (class 0x0604) is harmless in a group: an ISA bridge (0x0601) in use by the host is not.
+case_non_pci_bridge_in_group_refused() {
+	fake_init "$R"
+	fake_driver lpc_ich
+	fake_device 0000:00:01.0 0x030000 0x1234 0x1111 0 bochs-drm 1
+	fake_device 0000:00:1f.0 0x060100 0x8086 0x2918 1 lpc_ich
+	fake_device 0000:01:00.0 0x030000 0x1234 0x1111 1 bochs-drm 0
+	fake_guest win nobody 01:00.0
+	snapshot "$T/before"
+	vfio bind 01:00.0
+	expect_rc 1
+	expect_out "IOMMU group 1 also has devices that the host uses"
+	expect_out "0000:00:1f.0 .*\(driver lpc_ich\): add Device=0000:00:1f.0"
+	expect_unchanged
+}
+
+# driver_override set before vxm (driverctl pinning the host driver): unbind puts that value back, not an empty one
+case_override_restored() {
+	need_root
+	fake_two_gpus "$R"
+	echo bochs-drm >"$R/sys/devices/pci0000:00/$GPU/driver_override"
+	fake_guest win nobody 01:00.0 01:00.1
+	vfio bind 01:00.0
+	expect_rc 0
+	expect_driver $GPU vfio-pci
+	expect_override $GPU vfio-pci
+	expect_record $GPU DRIVER_OVERRIDE=bochs-drm
+	vfio unbind 01:00.0
+	expect_rc 0
+	expect_override $GPU bochs-drm
+	expect_driver $GPU bochs-drm
+	expect_no_record $GPU
+}
+
 case_device_missing() {
 	fake_two_gpus "$R"
 	snapshot "$T/before"
