@@ -22,14 +22,17 @@ static void help(FILE *f) {
                    "                   guest run; fail if the pinning cannot be applied (ExecStartPost=)\n"
                    "  stop NAME [PID]  ACPI shutdown over QMP; after ShutdownTimeout= QMP quit, then\n"
                    "                   SIGTERM to PID (ExecStop=)\n"
-                   "  finish NAME      Log how the guest ended (ExecStopPost=)\n"
-                   "  network-up NAME  As root: create the tap device of a Mode=bridge guest (ExecStartPre=+)\n"
+                   "  up NAME          As root: devices-up, then network-up (ExecStartPre=+)\n"
+                   "  down NAME        As root: finish, network-down and devices-down, each one even\n"
+                   "                   if one before it failed (ExecStopPost=+)\n"
+                   "  finish NAME      Log how the guest ended\n"
+                   "  network-up NAME  As root: create the tap device of a Mode=bridge guest\n"
                    "  network-down NAME\n"
-                   "                   As root: remove it again (ExecStopPost=+)\n"
+                   "                   As root: remove it again\n"
                    "  devices-up NAME  As root: lend the VFIO group nodes of the guest's devices to its\n"
-                   "                   user by an ACL entry, recorded (ExecStartPre=+)\n"
+                   "                   user by an ACL entry, recorded\n"
                    "  devices-down NAME\n"
-                   "                   As root: give them back exactly as they were (ExecStopPost=+)\n"
+                   "                   As root: give them back exactly as they were\n"
                    "\n"
                    "Options:\n"
                    "  -h --help        Show this help\n"
@@ -58,6 +61,10 @@ int main(int argc, char *argv[]) {
                 r = guest_stop(argv[2], argc == 4 ? argv[3] : NULL);
         else if ((argc == 3 || argc == 4) && strcmp(argv[1], "started") == 0)
                 r = guest_started(argv[2], argc == 4 ? argv[3] : NULL);
+        else if (argc == 3 && strcmp(argv[1], "up") == 0)
+                r = guest_up(argv[2]);
+        else if (argc == 3 && strcmp(argv[1], "down") == 0)
+                r = guest_down(argv[2]);
         else if (argc == 3 && strcmp(argv[1], "finish") == 0)
                 r = guest_finish(argv[2]);
         else if (argc == 3 && strcmp(argv[1], "network-up") == 0)

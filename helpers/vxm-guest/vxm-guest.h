@@ -7,9 +7,8 @@
 #include "host/placement.h"
 #include "qemu/qmp.h"
 
-/* vxm-guest's commands, one file each: run (ExecStart=), started
- * (ExecStartPost=), stop (ExecStop=), finish (ExecStopPost=),
- * network-up/network-down (as root: ExecStartPre=+, ExecStopPost=+). */
+/* vxm-guest's commands, one file each: run (ExecStart=), started (ExecStartPost=), stop (ExecStop=), and as root up
+ * (ExecStartPre=+: devices-up, network-up) and down (ExecStopPost=+: finish, network-down, devices-down). */
 int guest_run(const char *name);
 int guest_stop(const char *name, const char *main_pid);
 int guest_started(const char *name, const char *main_pid);
@@ -18,6 +17,8 @@ int guest_network_up(const char *name);
 int guest_network_down(const char *name);
 int guest_devices_up(const char *name);
 int guest_devices_down(const char *name);
+int guest_up(const char *name);
+int guest_down(const char *name);
 
 /* ExecStartPost=: pins QEMU's threads (PID pid, QMP q) where pl says and reads the result back; 0 or -errno, logged.
  * In pin.c. */

@@ -41,7 +41,7 @@ static int load_vfio_pci(void) {
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return log_error_errno(ENOENT,
                                        "\"%s vfio-pci\" failed (status %d): is the vfio-pci module installed for "
-                                       "this kernel?",
+                                       "this kernel? (Once it is: systemctl restart modprobe@vfio_pci.service)",
                                        modprobe, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         if (pci_wait_path("/sys/bus/pci/drivers/vfio-pci", true, VFIO_WAIT_MS) < 0)
                 return log_error_errno(ENOENT, "vfio-pci was loaded but /sys/bus/pci/drivers/vfio-pci did not appear.");

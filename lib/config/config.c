@@ -240,9 +240,10 @@ static int parse_accelerator_value(Parser *p, const char *key, const char *value
         return 0;
 }
 
+/* 0 is allowed: ShutdownTimeout=0 skips the power button and quits QEMU at once (vxm-guest stop). */
 static int parse_timeout_value(Parser *p, const char *key, const char *value, void *field) {
         unsigned v;
-        if (parse_seconds(value, &v) < 0 || v == 0) {
+        if (parse_seconds(value, &v) < 0) {
                 parser_error(p, "%s=%s: not a time span (e.g. 120, 90s, 2min)", key, value);
                 return -EINVAL;
         }

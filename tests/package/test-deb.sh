@@ -29,6 +29,7 @@ for path in \
 	/lib/systemd/system-generators/vxm-generator \
 	/usr/libexec/vxm/vxm-vfio /usr/libexec/vxm/vxm-guest /usr/libexec/vxm/vxm-swtpm /usr/libexec/vxm/vxm-udev-classify \
 	/lib/systemd/system/vxm-guest@.service /lib/systemd/system/vxm-vfio@.service \
+	/lib/systemd/system/modprobe@vfio_pci.service.d/50-vxm.conf \
 	/lib/udev/rules.d/70-vxm.rules \
 	/usr/lib/sysusers.d/vxm.conf /usr/lib/tmpfiles.d/vxm.conf \
 	/usr/share/bash-completion/completions/vxm \

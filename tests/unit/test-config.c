@@ -60,6 +60,14 @@ static void test_defaults(void) {
         tap_ok(g->network == NETWORK_USER && !g->bridge && !g->mac, "default Network Mode=user");
         guest_free(g);
 
+        /* ShutdownTimeout=0: no power button, QEMU quits at once (vxm-guest stop). */
+        fake_root_write("/etc/vxm/quit.conf", "[Guest]\nShutdownTimeout=0\n");
+        g = load_ok("quit");
+        EXPECT_NO_MESSAGES("ShutdownTimeout=0");
+        if (g)
+                tap_is_int(g->shutdown_timeout, 0, "ShutdownTimeout=0");
+        guest_free(g);
+
         /* An empty file is a guest with defaults too (only a /dev/null symlink masks). */
         fake_root_write("/etc/vxm/empty.conf", "");
         g = load_ok("empty");
@@ -261,7 +269,8 @@ static void test_bad_values(void) {
         bad_value("Guest", "User=-x", "User=-x: not a valid user name");
         bad_value("Guest", "Accelerator=xen", "Accelerator=xen: expected kvm or tcg");
         bad_value("Guest", "ShutdownTimeout=soon", "ShutdownTimeout=soon: not a time span (e.g. 120, 90s, 2min)");
-        bad_value("Guest", "ShutdownTimeout=0", "ShutdownTimeout=0: not a time span (e.g. 120, 90s, 2min)");
+        bad_value("Guest", "ShutdownTimeout=-1", "ShutdownTimeout=-1: not a time span (e.g. 120, 90s, 2min)");
+        bad_value("Guest", "ShutdownTimeout=", "ShutdownTimeout=: not a time span (e.g. 120, 90s, 2min)");
         bad_value("PCI", "Device=0000:03:00.8", "Device=0000:03:00.8: function out of range (0-7)");
         bad_value("PCI", "Device=0000:100:00.0", "Device=0000:100:00.0: bus out of range (0-ff)");
         bad_value("PCI", "Device=gpu",

@@ -246,3 +246,21 @@ wait_stopped() {
 		wait_for "$limit" sh -c 'case $(systemctl show -P ActiveState "$0") in inactive | failed) ;; *) exit 1 ;; esac' "$u"
 	done
 }
+
+# vxm_processes: "PID PROGRAM" of every running process whose program is vxm's own (PREFIX/libexec/vxm/*,
+# PREFIX/bin/vxm; the prefix is /usr for a package, /usr/local for a plain meson build)
+vxm_processes() {
+	local p exe
+	for p in /proc/[0-9]*; do
+		exe=$(readlink "$p/exe" 2>/dev/null) || continue
+		case $exe in */libexec/vxm/* | */bin/vxm) echo "${p#/proc/} $exe" ;; esac
+	done
+}
+
+# assert_no_vxm_process: vxm has no resident part (no daemon): when no guest runs, none of its programs does
+assert_no_vxm_process() {
+	local procs
+	procs=$(vxm_processes)
+	[ -z "$procs" ] || fail "vxm processes while no guest runs: $procs"
+	echo "ok: no vxm process is running"
+}

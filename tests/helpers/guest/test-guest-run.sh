@@ -210,6 +210,34 @@ rc=0; wait "$victim" || rc=$?
 ok "hung QEMU: power button, quit, then SIGTERM after $((SECONDS - t0)) s"
 kill "$fake" 2>/dev/null || true
 
+# --- ShutdownTimeout=0: no power button, QEMU is told to quit at once (a fake QMP that logs what it is asked) ---
+mkdir -p "$root/run/vxm/guests/now"
+sed -e 's/^ShutdownTimeout=.*/ShutdownTimeout=0/' -e '/^\[TPM\]/,/^Enable/d' "$root/etc/vxm/demo.conf" \
+	>"$root/etc/vxm/now.conf"
+python3 - "$root/run/vxm/guests/now/qmp.sock" "$tmp/now.commands" <<'PY' &
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+c.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+with open(sys.argv[2], "w") as log:
+    for line in c.makefile("rb"):
+        cmd = json.loads(line)["execute"]
+        print(cmd, file=log, flush=True)
+        c.sendall(b'{"return": {}}\n')
+        if cmd == "quit":
+            break  # QEMU exits: the connection closes
+PY
+fake=$!; pids+=("$fake")
+wait_for 10 test -S "$root/run/vxm/guests/now/qmp.sock" || fail "fake QMP socket (now)"
+chown -R "$user" "$root/run/vxm/guests/now"
+as_user "$guest" stop now 2>"$tmp/now.log" || fail "stop now: $(cat "$tmp/now.log")"
+wait "$fake" || fail "the fake QEMU did not get its quit"
+[ "$(tr '\n' ' ' <"$tmp/now.commands")" = "qmp_capabilities quit " ] ||
+	fail "ShutdownTimeout=0 sent: $(tr '\n' ' ' <"$tmp/now.commands")"
+grep -q "Stopping guest now without the ACPI power button (ShutdownTimeout=0): quitting QEMU." "$tmp/now.log" &&
+	grep -q "QEMU of guest now quit after" "$tmp/now.log" || fail "ShutdownTimeout=0: $(cat "$tmp/now.log")"
+ok "ShutdownTimeout=0: quit at once, no power button: $(tr '\n' ' ' <"$tmp/now.log")"
+
 # --- QEMU's failure is the exit status, its words on stderr ---
 sed -e '/^\[TPM\]/,/^Enable/d' -e 's/^\[Network\]/[PCI]\nDevice=0000:7f:1f.7\n[Network]/' \
 	"$root/etc/vxm/demo.conf" >"$root/etc/vxm/broken.conf"

@@ -4,7 +4,8 @@
 # vxm-guest network-up/network-down in a private network namespace (real tap devices, real bridge, nothing reaches
 # the host's network): the tap that network-up makes is recorded by name and ifindex, a name that is taken already is
 # refused instead of taken over, and network-down removes the recorded interface only, never another one that has
-# the name now. TAP output.
+# the name now. up/down (the unit's root steps) do the same, and down gives the VFIO nodes back even when removing
+# the tap fails. TAP output.
 #
 #   test-tap.sh VXM_GUEST
 set -euo pipefail
@@ -98,6 +99,29 @@ check "the tap is gone, the record is not" sh -c "[ -z '$(ifindex "$tap")' ] && 
 run network-down lan
 check "network-down again exits 0, no record" sh -c "[ $rc = 0 ] && [ ! -e '$record' ]"
 check "no interface but the bridge and lo" test "$(ip -o link show | grep -cv ': \(lo\|br0\):')" = 0
+# up and down, the unit's root steps (one process each way): up makes the tap like network-up, down says how the
+# guest ended and removes it (no tap left from the cases above).
+run up lan
+check "up exits 0" test "$rc" = 0
+check "up made the tap device, on br0" sh -c "ip -o link show $tap | grep -q 'master br0'"
+run down lan
+check "down exits 0" test "$rc" = 0
+check "down says how the guest ended" grep -q "Guest lan stopped" <<<"$out"
+check "the tap is gone" test -z "$(ifindex "$tap")"
+check "the record is gone" test ! -e "$record"
+
+# down runs every step whatever the one before it did: a damaged tap record (kept, nothing deleted) must not keep the
+# guest's VFIO group nodes lent. Here a lend record of no nodes: given back means its record is gone.
+lend=$root/run/vxm/.state/vfio-lend/lan
+mkdir -p "${lend%/*}"
+printf 'NAME=%s\n' "$tap" >"$record"
+printf 'NODES=0\n' >"$lend"
+run down lan
+check "down with a damaged tap record exits 1" test "$rc" = 1
+check "says which record" grep -q "/run/vxm/.state/tap/lan is malformed" <<<"$out"
+check "the damaged tap record is kept" test -e "$record"
+check "the VFIO nodes were given back all the same" test ! -e "$lend"
+rm -f "$record"
 
 echo "1..$n"
 [[ $failed -eq 0 ]]
