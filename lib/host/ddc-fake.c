@@ -7,6 +7,7 @@
  *   input=0x0f                     (current value of the input feature, updated by writes)
  *   inputs=0x0f,0x11               (the values its capabilities list; none: no capabilities string)
  *   behaviour=ok|unresponsive|hang|no-readback|wrong-readback|flaky|absent|mute
+ *   reply_delay_ms=N               (a slow monitor: it switches at once, but acknowledges a set only N ms later)
  *
  * Every set is appended to PATH.log as "set 0xFF 0xVV" (or "set-failed ..."), so tests check the sequence. */
 #include <errno.h>
@@ -127,6 +128,9 @@ static int fake_set(DdcBackend *b, void *display, uint8_t feature, uint16_t valu
         state_file_setf(s, "input", "0x%02x", value);
         fake_save(f, s);
         fake_log(f, "set", feature, value);
+        uint64_t delay;
+        if (state_file_get_u64(s, "reply_delay_ms", &delay) >= 0)
+                (void) usleep((useconds_t) (delay < 60000 ? delay : 60000) * 1000);
         return 0;
 }
 
