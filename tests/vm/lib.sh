@@ -247,6 +247,53 @@ wait_stopped() {
 	done
 }
 
+# Stop-points (lib/basic/stop-point.h) of the helpers, on the real kernel, through their units:
+# stop_points_for UNIT...: let these units' helpers write the mark of a stop-point ($VXM_STOP_MARK) from their sandbox
+# (a drop-in in /run each; one daemon-reload)
+# stop_at POINT: from now on every helper stops itself at POINT ("VERB:STEP"), through the service manager's
+# environment (no reload, so a point costs nothing); stop_at with no POINT: none. Helpers that share code share point
+# names (vxm-vf binds with vxm-vfio's code): a scenario makes sure only the helper it means gets there.
+VXM_STOP_MARK=/run/vxm-stop-mark/mark
+stop_points_for() {
+	local u
+	mkdir -p "${VXM_STOP_MARK%/*}"
+	for u in "$@"; do
+		mkdir -p "/run/systemd/system/$u.d"
+		printf '[Service]\nReadWritePaths=%s\n' "${VXM_STOP_MARK%/*}" >"/run/systemd/system/$u.d/50-test-stop-mark.conf"
+	done
+	systemctl daemon-reload
+}
+stop_at() {
+	rm -f "$VXM_STOP_MARK"
+	if [ -n "${1:-}" ]; then
+		systemctl set-environment "VXM_TEST_STOP_AT=$1" "VXM_TEST_STOP_MARK=$VXM_STOP_MARK"
+	else
+		systemctl unset-environment VXM_TEST_STOP_AT VXM_TEST_STOP_MARK
+	fi
+}
+
+# stopped_in UNIT: the pid of a process of UNIT's cgroup that has stopped itself (state T); fails when there is none
+stopped_in() {
+	local cg p
+	cg=$(systemctl show -P ControlGroup "$1")
+	[ -n "$cg" ] && [ -r "/sys/fs/cgroup$cg/cgroup.procs" ] || return 1
+	while read -r p; do
+		[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = T ] && { echo "$p"; return 0; }
+	done <"/sys/fs/cgroup$cg/cgroup.procs"
+	return 1
+}
+
+# kill_stopped UNIT POINT: wait (at most 60 s) until a helper of UNIT has stopped itself at POINT (stop_at), check its
+# mark, and SIGKILL it (stop_at is reset: the undo that follows must run through)
+kill_stopped() {
+	local pid
+	wait_for 60 stopped_in "$1"
+	pid=$(stopped_in "$1")
+	assert_eq "$(cat "$VXM_STOP_MARK" 2>/dev/null)" "$2" "the mark of $1's helper (pid $pid, $(tr '\0' ' ' <"/proc/$pid/cmdline"))"
+	stop_at
+	must kill -KILL "$pid"
+}
+
 # vxm_processes: "PID PROGRAM" of every running process whose program is vxm's own (PREFIX/libexec/vxm/*,
 # PREFIX/bin/vxm; the prefix is /usr for a package, /usr/local for a plain meson build)
 vxm_processes() {
