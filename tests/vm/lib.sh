@@ -251,7 +251,7 @@ wait_stopped() {
 # stop_points_for UNIT...: let these units' helpers write the mark of a stop-point ($VXM_STOP_MARK) from their sandbox
 # (a drop-in in /run each; one daemon-reload)
 # stop_at POINT: from now on every helper stops itself at POINT ("VERB:STEP"), through the service manager's
-# environment (no reload, so a point costs nothing); stop_at with no POINT: none. Helpers that share code share point
+# environment (no reload, so a point costs nothing); stop_at "": none. Helpers that share code share point
 # names (vxm-vf binds with vxm-vfio's code): a scenario makes sure only the helper it means gets there.
 VXM_STOP_MARK=/run/vxm-stop-mark/mark
 stop_points_for() {
@@ -290,7 +290,7 @@ kill_stopped() {
 	wait_for 60 stopped_in "$1"
 	pid=$(stopped_in "$1")
 	assert_eq "$(cat "$VXM_STOP_MARK" 2>/dev/null)" "$2" "the mark of $1's helper (pid $pid, $(tr '\0' ' ' <"/proc/$pid/cmdline"))"
-	stop_at
+	stop_at ""
 	must kill -KILL "$pid"
 }
 
