@@ -342,6 +342,11 @@ static int write_guest_dropin(const Guest *g, Guest *const *all, const Conflicts
         /* vxm-guest stop waits ShutdownTimeout= for the guest's own shutdown, then asks QEMU to quit, then
          * terminates it: systemd must not kill it before that last step had its time. */
         text_printf(t, "\n[Service]\nUser=%s\nTimeoutStopSec=%u\n", g->user, g->shutdown_timeout + STOP_GRACE_SEC);
+        /* ShutdownTimeout=0 presses no power button, so ExecStop= would only ask QEMU to quit, and that process costs
+         * more than the quit (a sandboxed command systemd forks and sets up). QEMU takes systemd's SIGTERM as the
+         * same request: it stops the guest and exits, and down runs next. */
+        if (g->shutdown_timeout == 0)
+                text_printf(t, "ExecStop=\n");
         /* VFIO pins the guest's memory, and QEMU runs unprivileged: see config/guest-limits.h. */
         if (guest_memlock_limit(g) > 0)
                 text_printf(t, "LimitMEMLOCK=%llu\n", (unsigned long long) guest_memlock_limit(g));

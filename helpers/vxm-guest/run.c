@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "host/guest-runtime.h"
@@ -94,6 +94,30 @@ static void log_plan(const QemuPlan *p) {
                          p->firmware->requires_smm ? ", SMM" : "");
 }
 
+/* Type=notify: the start job ends when the guest runs, and fails on everything before that (bad config, firmware,
+ * ROM, a QEMU that exits or cannot be placed), so `systemctl start` reports what really happened. QEMU does not speak
+ * sd_notify: this process forks it and stays the unit's main process as the start watcher (vxm-guest started, in the
+ * same sandbox and as the same user), which says READY=1 and MAINPID=QEMU once the guest runs, and exits. That is
+ * the unit's job, not one more process for systemd to fork and set up after QEMU (ExecStartPost=), which under
+ * emulation costs more than the wait. Without $NOTIFY_SOCKET (not under systemd) QEMU is executed in this process and
+ * `vxm-guest started` waits for it by hand. */
+static int exec_qemu(const char *name, char **argv) {
+        if (getenv("NOTIFY_SOCKET")) {
+                pid_t pid = fork();
+                if (pid < 0)
+                        return log_error_errno(errno, "Failed to fork QEMU for guest %s: %m", name);
+                if (pid > 0)
+                        return guest_watch_start(name, pid);
+                /* Only the watcher reports readiness: QEMU gets no socket to claim it early. */
+                unsetenv("NOTIFY_SOCKET");
+                execvp(argv[0], argv);
+                log_error_errno(errno, "Failed to execute %s: %m", argv[0]);
+                _exit(EXIT_FAILURE);
+        }
+        execvp(argv[0], argv);
+        return log_error_errno(errno, "Failed to execute %s: %m", argv[0]);
+}
+
 int guest_run(const char *name) {
         log_set_guest(name);
 
@@ -132,10 +156,6 @@ int guest_run(const char *name) {
 
         _cleanup_free_ char *cmdline = shell_quote_argv(argv, " ");
         log_info("Executing QEMU: %s", cmdline);
-        /* Type=notify: the start job fails on everything above (bad config, firmware, ROM) instead of reporting a
-         * start that fails a moment later; ExecStartPost= (vxm-guest started) then waits for QEMU itself. QEMU's
-         * stderr is the unit's journal stream: its last words land next to these lines. */
-        sd_notify(0, "READY=1\nSTATUS=Executing QEMU");
-        execvp(argv[0], argv);
-        return log_error_errno(errno, "Failed to execute %s: %m", argv[0]);
+        /* QEMU's stderr is the unit's journal stream: its last words land next to these lines. */
+        return exec_qemu(name, argv);
 }

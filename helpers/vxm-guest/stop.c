@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -135,13 +137,10 @@ static int place_and_go(const char *name, pid_t pid, Qmp *q, const char *status)
         return 0;
 }
 
-/* ExecStartPost=: the start job ends when QEMU answers QMP (and its threads are where the placement says), or fails
- * when QEMU exits before that (a VFIO group that is not viable, a missing TPM socket, ...) or cannot be placed, so
- * `systemctl start` reports what really happened. No polling: the wait wakes when the socket appears, when QEMU
- * answers, or when QEMU dies (qemu/qmp-wait.h). */
-int guest_started(const char *name, const char *main_pid) {
-        log_set_guest(name);
-        pid_t pid = parse_pid(main_pid);
+/* The wait for a started QEMU: done when QEMU answers QMP (and its threads are where the placement says), failed
+ * when QEMU exits before that (a VFIO group that is not viable, a missing TPM socket, ...) or cannot be placed. No
+ * polling: the wait wakes when the socket appears, when QEMU answers, or when QEMU dies (qemu/qmp-wait.h). */
+static int wait_started(const char *name, pid_t pid) {
         _cleanup_free_ char *sock = guest_qmp_socket(name);
         _cleanup_free_ char *path = root_path(sock);
         uint64_t start = now_usec();
@@ -172,6 +171,52 @@ int guest_started(const char *name, const char *main_pid) {
         log_info("Guest %s is %s (QEMU PID %d; QMP answered after %.3fs, %s after %.3fs).", name, state, (int) pid,
                  (answered - start) / 1e6, state, (now_usec() - start) / 1e6);
         return 0;
+}
+
+int guest_started(const char *name, const char *main_pid) {
+        log_set_guest(name);
+        return wait_started(name, parse_pid(main_pid));
+}
+
+static volatile sig_atomic_t watched_qemu = 0, stop_requested = 0;
+
+/* Stopped during start: systemd's SIGTERM (KillMode=mixed) reaches only this, the main process. QEMU gets it too and
+ * quits; the wait sees it go. */
+static void forward_sigterm(int sig) {
+        stop_requested = 1;
+        if (watched_qemu > 0)
+                kill(watched_qemu, sig);
+}
+
+/* The start watcher, `vxm-guest run`'s main process under systemd, QEMU (PID qemu) its child: READY=1 and MAINPID=QEMU
+ * once the guest runs, then it exits and QEMU is the main process. A QEMU that cannot be placed is still paused before
+ * its first instruction: it is told to quit, and this exits with QEMU's status, so the start fails. */
+int guest_watch_start(const char *name, pid_t qemu) {
+        log_set_guest(name);
+        watched_qemu = qemu;
+        struct sigaction sa = { .sa_handler = forward_sigterm, .sa_flags = SA_RESTART };
+        sigemptyset(&sa.sa_mask);
+        (void) sigaction(SIGTERM, &sa, NULL);
+
+        int r = wait_started(name, qemu);
+        if (r >= 0 && !stop_requested) {
+                sd_notifyf(0, "READY=1\nMAINPID=%d\nSTATUS=Running", (int) qemu);
+                /* systemd must know the new main process before this one, the old, is gone. */
+                r = sd_notify_barrier(0, 5 * USEC_PER_SEC);
+                if (r >= 0)
+                        return 0;
+                log_error_errno(r, "systemd did not take QEMU as the main process of guest %s: %m", name);
+        } else if (stop_requested)
+                log_info("Guest %s was stopped while it was starting.", name);
+        kill(qemu, SIGTERM);
+        int status;
+        while (waitpid(qemu, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        /* QEMU's end is the unit's: a crash or an error exit is what `down` logs. */
+        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+                _exit(WEXITSTATUS(status));
+        return r < 0 ? r : -ECANCELED;
 }
 
 /* ExecStopPost=: systemd tells us how the main process ended (systemd.exec(5), "Environment variables in spawned

@@ -95,7 +95,7 @@ exec_as_user "$guest" run demo 2>"$tmp/guest.log" &
 gpid=$!; pids+=("$gpid")
 as_user "$guest" started demo "$gpid" 2>"$tmp/started.log" || fail "started: $(cat "$tmp/started.log")"
 grep -q "Guest demo is running (QEMU PID $gpid" "$tmp/started.log" || fail "started: $(cat "$tmp/started.log")"
-ok "ExecStartPost: $(cat "$tmp/started.log")"
+ok "started (by hand): $(cat "$tmp/started.log")"
 status=$("$qmp" "$run/qmp.sock" query-status) || fail "query-status"
 [[ $status == *'"status":"running"'* ]] || fail "not running: $status"
 ok "QEMU running: $status"
@@ -260,6 +260,61 @@ grep -q "/etc/vxm/badrom.conf:1[0-9]: Device=: romfile=/srv/bad.rom: no 0x55AA" 
 [ ! -e "$root/var/lib/vxm/badrom" ] || fail "bad ROM: state created"
 ok "bad ROM refused: $(head -n1 "$tmp/badrom.log")"
 
+# --- under systemd (Type=notify): run forks QEMU and stays as the start watcher, READY=1 and MAINPID=QEMU once the
+# guest runs, then it exits; QEMU gets no $NOTIFY_SOCKET. notify-listener.py plays PID 1's side (incl. the barrier). ---
+here=$(dirname "$(realpath "$0")")
+notify() { # LISTENER-OUTPUT: start a listener on a new socket $sock, its output in the file (not in a subshell: the
+	# listener is killed on exit with the other $pids)
+	sock=$tmp/notify-${#pids[@]}.sock
+	python3 "$here/notify-listener.py" "$sock" >"$1" 2>&1 &
+	pids+=("$!")
+	wait_for 10 grep -q listening "$1" || fail "notify listener did not start"
+}
+cat >"$root/etc/vxm/watched.conf" <<CONF
+[Guest]
+Memory=128M
+CPUs=1
+Accelerator=tcg
+User=$user
+ShutdownTimeout=0
+[Network]
+Mode=none
+CONF
+notify "$tmp/notify.out"
+NOTIFY_SOCKET=$sock exec_as_user "$guest" run watched 2>"$tmp/watched.log" &
+wpid=$!; pids+=("$wpid")
+rc=0; wait "$wpid" || rc=$?
+[ "$rc" = 0 ] || fail "run under systemd: exit status $rc: $(cat "$tmp/watched.log")"
+grep -q "READY=1 MAINPID=[0-9]* STATUS=Running" "$tmp/notify.out" || fail "no READY=1: $(cat "$tmp/notify.out")"
+qpid=$(sed -n 's/.*MAINPID=\([0-9]*\).*/\1/p' "$tmp/notify.out")
+pids+=("$qpid")
+[ "$qpid" != "$wpid" ] || fail "MAINPID is the watcher"
+[ "$(readlink /proc/"$qpid"/exe)" = "$(readlink -f "$(command -v qemu-system-x86_64)")" ] || fail "MAINPID $qpid is not QEMU"
+st=$("$qmp" "$root/run/vxm/guests/watched/qmp.sock" query-status) || fail "query-status"
+[[ $st == *'"status":"running"'* ]] || fail "READY=1 before the guest runs: $st"
+! tr '\0' '\n' <"/proc/$qpid/environ" | grep -q '^NOTIFY_SOCKET=' || fail "QEMU was given \$NOTIFY_SOCKET"
+grep -q "Guest watched is running (QEMU PID $qpid" "$tmp/watched.log" || fail "watcher: $(cat "$tmp/watched.log")"
+ok "under systemd: READY=1 MAINPID=$qpid (QEMU, running, no \$NOTIFY_SOCKET), the watcher exited 0"
+as_user "$guest" stop watched "$qpid" 2>/dev/null || fail "stop watched"
+wait_for 10 sh -c "! kill -0 $qpid" || fail "QEMU $qpid still running after stop"
+
+# A QEMU that never answers (VXM_QEMU: a stand-in that only sleeps), stopped during start: systemd's SIGTERM reaches
+# the watcher (the main process); it passes it on to QEMU and exits, no READY=1.
+printf '#!/bin/sh\nexec sleep 300\n' >"$tmp/mute-qemu"
+chmod 755 "$tmp/mute-qemu"
+notify "$tmp/notify2.out"
+NOTIFY_SOCKET=$sock VXM_QEMU=$tmp/mute-qemu exec_as_user "$guest" run watched 2>"$tmp/mute.log" &
+wpid=$!; pids+=("$wpid")
+wait_for 20 pgrep -P "$wpid" sleep >/dev/null || fail "no stand-in QEMU: $(cat "$tmp/mute.log")"
+mpid=$(pgrep -P "$wpid" sleep)
+kill -TERM "$wpid"
+rc=0; wait "$wpid" || rc=$?
+[ "$rc" != 0 ] || fail "stopped during start: the watcher exited 0"
+! kill -0 "$mpid" 2>/dev/null || fail "the stand-in QEMU $mpid outlived the watcher"
+! grep -q READY=1 "$tmp/notify2.out" || fail "READY=1 although stopped: $(cat "$tmp/notify2.out")"
+grep -q "Guest watched was stopped while it was starting" "$tmp/mute.log" || fail "$(cat "$tmp/mute.log")"
+ok "stopped during start: SIGTERM passed on to QEMU, watcher exit status $rc, no READY=1"
+
 # --- placement (issue 12): QEMU starts paused, `started` pins its threads as the user, reads them back, lets it run ---
 # The host's real /proc and CPU topology (pinning is a real sched_setaffinity); needs two online CPUs.
 ln -s /proc "$root/proc"
@@ -322,6 +377,16 @@ CONF
 	ok "an impossible pinning fails the start before the guest ran: $(grep -m1 "Cannot pin" "$tmp/pinned2-started.log")"
 	kill -9 "$ppid"
 	wait "$ppid" 2>/dev/null || true
+	# The same under systemd: the watcher tells the paused QEMU to quit, and the start fails without READY=1.
+	notify "$tmp/notify3.out"
+	NOTIFY_SOCKET=$sock exec_as_user "$guest" run pinned 2>"$tmp/pinned3.log" &
+	wpid=$!; pids+=("$wpid")
+	rc=0; wait "$wpid" || rc=$?
+	[ "$rc" != 0 ] || fail "impossible pinning under systemd: exit status 0"
+	grep -q "not letting it run unpinned" "$tmp/pinned3.log" || fail "$(cat "$tmp/pinned3.log")"
+	! grep -q READY=1 "$tmp/notify3.out" || fail "READY=1 with an impossible pinning"
+	! pgrep -u "$uid" -f "guest=pinned" >/dev/null || fail "QEMU of guest pinned still runs: $(pgrep -a -u "$uid" -f guest=pinned)"
+	ok "an impossible pinning under systemd: no READY=1, QEMU gone, exit status $rc"
 	rm "$root/sys/devices/system/cpu"
 else
 	echo "# skipping the pinning checks: only CPU 0 is online"

@@ -24,6 +24,7 @@ function ratio(a, b) {
 	return (a in med) && (b in med) && med[b] > 0 ? sprintf("%6.2f", med[a] / med[b]) : "     -"
 }
 
+$1 == "#proc" { vals["proc" SUBSEP $2] = vals["proc" SUBSEP $2] " " $3; next }
 /^#/ || $1 == "cycle" { if ($1 == "#idle") idle = idle sprintf("  %-8s %s\n", $2, $3); next }
 $5 != "NA" { vals[$3 SUBSEP $4 SUBSEP $2] = vals[$3 SUBSEP $4 SUBSEP $2] " " $5; cyc[$1] = 1 }
 
@@ -64,6 +65,11 @@ END {
 		       l == "" ? "-" : l, ratio(phase SUBSEP s SUBSEP "vxm", phase SUBSEP s SUBSEP "bare"),
 		       ratio(phase SUBSEP s SUBSEP "vxm", phase SUBSEP s SUBSEP "libvirt")
 	}
+	p = stats("proc" SUBSEP "plain")
+	q = stats("proc" SUBSEP "sandboxed")
+	if (p != "")
+		printf "one process by systemd (systemd-run --wait /bin/true):\n  %-30s %s\n  %-30s %s  %6.2fx\n",
+		       "plain", p, "in vxm-vfio@'s sandbox", q, med["proc" SUBSEP "sandboxed"] / med["proc" SUBSEP "plain"]
 	if (idle != "")
 		printf "resident while no guest runs:\n%s", idle
 }
