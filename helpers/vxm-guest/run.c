@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "host/guest-runtime.h"
@@ -96,14 +99,18 @@ static void log_plan(const QemuPlan *p) {
 
 /* Type=notify: the start job ends when the guest runs, and fails on everything before that (bad config, firmware,
  * ROM, a QEMU that exits or cannot be placed), so `systemctl start` reports what really happened. QEMU does not speak
- * sd_notify: this process forks it and stays the unit's main process as the start watcher (vxm-guest started, in the
+ * sd_notify: this process starts it and stays the unit's main process as the start watcher (vxm-guest started, in the
  * same sandbox and as the same user), which says READY=1 and MAINPID=QEMU once the guest runs, and exits. That is
  * the unit's job, not one more process for systemd to fork and set up after QEMU (ExecStartPost=), which under
  * emulation costs more than the wait. Without $NOTIFY_SOCKET (not under systemd) QEMU is executed in this process and
  * `vxm-guest started` waits for it by hand. */
 static int exec_qemu(const char *name, char **argv) {
         if (getenv("NOTIFY_SOCKET")) {
-                pid_t pid = fork();
+                /* QEMU is forked as this process's sibling, PID 1's own child (CLONE_PARENT): systemd waits for the
+                 * exit of a main process it reaps itself, while one that is not its child is "alien" and is not
+                 * waited for on stop, so ExecStopPost= (down, which gives the devices back) could run before QEMU
+                 * has let go of them. */
+                pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
                 if (pid < 0)
                         return log_error_errno(errno, "Failed to fork QEMU for guest %s: %m", name);
                 if (pid > 0)

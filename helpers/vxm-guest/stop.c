@@ -4,7 +4,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -178,6 +179,23 @@ int guest_started(const char *name, const char *main_pid) {
         return wait_started(name, parse_pid(main_pid));
 }
 
+/* Until process pid (not a child: PID 1 reaps it) is gone, at most timeout µs; then SIGKILL. */
+static void wait_gone(pid_t pid, uint64_t timeout) {
+        _cleanup_close_ int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        uint64_t deadline = now_usec() + timeout;
+        while (kill(pid, 0) >= 0) {
+                uint64_t now = now_usec();
+                if (now >= deadline) {
+                        log_warning("QEMU (PID %d) did not quit; sending SIGKILL.", (int) pid);
+                        kill(pid, SIGKILL);
+                        return;
+                }
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                if (fd < 0 || poll(&p, 1, (int) ((deadline - now) / 1000) + 1) > 0)
+                        usleep(10000); /* without a pidfd, or exited and not yet reaped by PID 1 */
+        }
+}
+
 static volatile sig_atomic_t watched_qemu = 0, stop_requested = 0;
 
 /* Stopped during start: systemd's SIGTERM (KillMode=mixed) reaches only this, the main process. QEMU gets it too and
@@ -188,9 +206,9 @@ static void forward_sigterm(int sig) {
                 kill(watched_qemu, sig);
 }
 
-/* The start watcher, `vxm-guest run`'s main process under systemd, QEMU (PID qemu) its child: READY=1 and MAINPID=QEMU
- * once the guest runs, then it exits and QEMU is the main process. A QEMU that cannot be placed is still paused before
- * its first instruction: it is told to quit, and this exits with QEMU's status, so the start fails. */
+/* The start watcher, `vxm-guest run`'s main process under systemd, QEMU (PID qemu) its sibling: READY=1 and
+ * MAINPID=QEMU once the guest runs, then it exits and QEMU is the main process. A QEMU that cannot be placed is still
+ * paused before its first instruction: it is told to quit, and this fails, so the start fails. */
 int guest_watch_start(const char *name, pid_t qemu) {
         log_set_guest(name);
         watched_qemu = qemu;
@@ -209,13 +227,7 @@ int guest_watch_start(const char *name, pid_t qemu) {
         } else if (stop_requested)
                 log_info("Guest %s was stopped while it was starting.", name);
         kill(qemu, SIGTERM);
-        int status;
-        while (waitpid(qemu, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        /* QEMU's end is the unit's: a crash or an error exit is what `down` logs. */
-        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-                _exit(WEXITSTATUS(status));
+        wait_gone(qemu, QUIT_TIMEOUT);
         return r < 0 ? r : -ECANCELED;
 }
 

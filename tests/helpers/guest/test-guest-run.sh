@@ -305,10 +305,13 @@ chmod 755 "$tmp/mute-qemu"
 notify "$tmp/notify2.out"
 NOTIFY_SOCKET=$sock VXM_QEMU=$tmp/mute-qemu exec_as_user "$guest" run watched 2>"$tmp/mute.log" &
 wpid=$!; pids+=("$wpid")
-wait_for 20 pgrep -P "$wpid" sleep >/dev/null || fail "no stand-in QEMU: $(cat "$tmp/mute.log")"
-mpid=$(pgrep -P "$wpid" sleep)
+# QEMU is the watcher's sibling (CLONE_PARENT: under systemd, PID 1's own child), here this script's child
+wait_for 20 pgrep -u "$uid" -f '^sleep 300$' >/dev/null || fail "no stand-in QEMU: $(cat "$tmp/mute.log")"
+mpid=$(pgrep -u "$uid" -f '^sleep 300$')
+[ "$(awk '{ print $4 }' /proc/"$mpid"/stat)" = $$ ] || fail "QEMU $mpid is not the sibling of the watcher $wpid"
 kill -TERM "$wpid"
 rc=0; wait "$wpid" || rc=$?
+wait_for 10 sh -c "! kill -0 $mpid" || true
 [ "$rc" != 0 ] || fail "stopped during start: the watcher exited 0"
 ! kill -0 "$mpid" 2>/dev/null || fail "the stand-in QEMU $mpid outlived the watcher"
 ! grep -q READY=1 "$tmp/notify2.out" || fail "READY=1 although stopped: $(cat "$tmp/notify2.out")"
