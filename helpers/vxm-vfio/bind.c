@@ -3,6 +3,7 @@
  * host driver, drivers_probe, verify. Everything it changes is recorded in /run/vxm/.state/vfio/BDF first, and unbind
  * undoes exactly that, from whatever state a failed or killed bind left behind. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,9 @@ static int load_vfio_pci(void) {
         if (pid < 0)
                 return log_error_errno(errno, "Failed to fork for %s: %m", modprobe);
         if (pid == 0) {
+                sigset_t none; /* vxm-vfio hold blocks the stop signals; modprobe must not inherit that */
+                sigemptyset(&none);
+                (void) sigprocmask(SIG_SETMASK, &none, NULL);
                 execlp(modprobe, modprobe, "vfio-pci", (char *) NULL);
                 _exit(127);
         }
@@ -237,7 +241,13 @@ int vfio_unbind(VfioTarget *t) {
         _cleanup_(vfio_record_done) VfioRecord rec = VFIO_RECORD_INIT;
         int r = vfio_record_read(t->bdf, &rec);
         if (r == -ENOENT) {
-                log_info("%s has no record in " VFIO_RECORD_DIR ": vxm did not bind it, leaving it alone.", t->label);
+                /* vxm-vfio@'s ExecStopPost= after `vxm-vfio hold` gave the device back and exited 0 (systemd says so
+                 * in $SERVICE_RESULT): the usual case, not worth a line in the journal. */
+                if (streq_null(getenv("SERVICE_RESULT"), "success"))
+                        log_debug("%s has no record in " VFIO_RECORD_DIR ": given back already.", t->label);
+                else
+                        log_info("%s has no record in " VFIO_RECORD_DIR ": vxm did not bind it, leaving it alone.",
+                                 t->label);
                 /* A bind killed while writing its first record changed nothing, but may have left the temp file. */
                 return vfio_record_remove(t->bdf);
         }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vxm-vfio: moves one PCI device from its host driver to vfio-pci for a guest, and back. Run as root by
- * vxm-vfio@BDF.service (ExecStart=bind, ExecStopPost=unbind); see bind.c for the sequence. */
+ * vxm-vfio@BDF.service (ExecStart=hold, ExecStopPost=unbind); see bind.c for the sequence. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 
 #include "config/config.h"
 #include "config/helper-cli.h"
@@ -18,7 +21,7 @@
 #include "vxm-vfio.h"
 
 static void help(FILE *f) {
-        fprintf(f, "Usage: vxm-vfio [OPTIONS] bind|unbind BDF\n"
+        fprintf(f, "Usage: vxm-vfio [OPTIONS] bind|unbind|hold BDF\n"
                    "\n"
                    "Give a PCI device to vfio-pci for a vxm guest, and give it back to the host driver it had.\n"
                    "vxm-vfio@BDF.service runs this; BDF may be spelled 0000:03:00.0, 03:00.0 or 3:0.0.\n"
@@ -33,6 +36,10 @@ static void help(FILE *f) {
                    "               vxm did not bind (no record) is left alone. While a process still has it\n"
                    "               open through /dev/vfio (the kernel would block the unbind until it lets\n"
                    "               go), it waits 3 s, then refuses, names the process and keeps the record.\n"
+                   "  hold BDF     bind, then wait for SIGTERM, SIGINT or SIGHUP and unbind: the binding lasts\n"
+                   "               as long as this process (vxm-vfio@BDF.service runs this, so that its stop\n"
+                   "               gives the device back without starting another process). A signal during\n"
+                   "               the bind is handled once the bind is done.\n"
                    "\n"
                    "Which guest a bind is for: the guest given with --guest; else each guest that lists BDF\n"
                    "and whose vxm-guest@NAME.service start job systemd has queued (the guest being started);\n"
@@ -40,12 +47,12 @@ static void help(FILE *f) {
                    "with its own Device= lines, as \"vxm check NAME\" demands.\n"
                    "\n"
                    "Options:\n"
-                   "  -g --guest NAME  bind: check the IOMMU group against guest NAME's devices only\n"
+                   "  -g --guest NAME  bind, hold: check the IOMMU group against guest NAME's devices only\n"
                    "  -h --help        Show this help\n"
                    "     --version     Show the version\n"
                    "\n"
-                   "Exit status: 0 done (or nothing to do), 1 refused or failed (the reason is logged),\n"
-                   "2 usage error. See vxm(1).\n");
+                   "Exit status: 0 done (or nothing to do; hold: given back after the signal), 1 refused or\n"
+                   "failed (the reason is logged), 2 usage error. See vxm(1).\n");
 }
 
 /* The guests whose configs list the device; pick_guests() decides which of them the bind is for. */
@@ -173,6 +180,39 @@ static int run(bool bind, const PciAddress *a, const char *only) {
         return r < 0 ? 1 : 0;
 }
 
+/* bind, then the binding lasts as long as this process: systemd's stop of vxm-vfio@BDF.service is a signal to a
+ * process that is already there, and the device is back on its host driver without systemd forking and sandboxing
+ * another one first (ExecStopPost=unbind stays for a process that was killed: it finds no record when this one gave
+ * the device back). The stop signals are blocked from the start, so one that comes during the bind waits for it. */
+static int run_hold(const PciAddress *a, const char *only) {
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &stop, NULL) < 0) {
+                log_error_errno(errno, "Failed to block the stop signals: %m");
+                return 1;
+        }
+
+        if (run(true, a, only) != 0)
+                return 1;
+        char bdf[PCI_ADDRESS_STRLEN];
+        pci_address_format(a, bdf);
+        (void) sd_notifyf(0, "READY=1\nSTATUS=%s is on vfio-pci; stopping gives it back to the host.", bdf);
+        if (!getenv("NOTIFY_SOCKET"))
+                log_info("Holding %s on vfio-pci: SIGTERM or Ctrl-C gives it back to the host.", bdf);
+
+        siginfo_t si;
+        while (sigwaitinfo(&stop, &si) < 0)
+                if (errno != EINTR) {
+                        log_error_errno(errno, "Failed to wait for a stop signal: %m");
+                        break;
+                }
+        (void) sd_notify(0, "STOPPING=1");
+        return run(false, a, NULL);
+}
+
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100 };
         static const struct option options[] = {
@@ -207,13 +247,13 @@ int main(int argc, char *argv[]) {
                 }
 
         if (argc - optind != 2) {
-                log_error("Expected a command and a PCI address: vxm-vfio bind|unbind BDF (see --help).");
+                log_error("Expected a command and a PCI address: vxm-vfio bind|unbind|hold BDF (see --help).");
                 return 2;
         }
         const char *verb = argv[optind], *arg = argv[optind + 1];
-        bool bind = strcmp(verb, "bind") == 0;
+        bool hold = strcmp(verb, "hold") == 0, bind = hold || strcmp(verb, "bind") == 0;
         if (!bind && strcmp(verb, "unbind") != 0) {
-                log_error("Unknown command \"%s\": expected bind or unbind (see --help).", verb);
+                log_error("Unknown command \"%s\": expected bind, unbind or hold (see --help).", verb);
                 return 2;
         }
 
@@ -228,7 +268,7 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
-        int ret = run(bind, &a, only);
+        int ret = hold ? run_hold(&a, only) : run(bind, &a, only);
         pci_names_done();
         return ret;
 }

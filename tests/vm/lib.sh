@@ -304,10 +304,15 @@ vxm_processes() {
 	done
 }
 
-# assert_no_vxm_process: vxm has no resident part (no daemon): when no guest runs, none of its programs does
+# assert_no_vxm_process: vxm has no resident part (no daemon): when no guest runs, none of its programs does. A stop
+# job may still be finishing (vxm-vfio@'s ExecStopPost= runs after the device is back): up to 10 s for that.
 assert_no_vxm_process() {
-	local procs
-	procs=$(vxm_processes)
+	local procs _
+	for _ in $(seq 100); do
+		procs=$(vxm_processes)
+		[ -n "$procs" ] || break
+		sleep 0.1
+	done
 	[ -z "$procs" ] || fail "vxm processes while no guest runs: $procs"
 	echo "ok: no vxm process is running"
 }

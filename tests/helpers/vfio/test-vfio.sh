@@ -65,6 +65,92 @@ case_clean_bind_unbind() {
 	[ -z "$(ls -A "$R/run/vxm/.state/vfio")" ] || fail "records left: $(ls "$R/run/vxm/.state/vfio")"
 }
 
+# hold: what vxm-vfio@.service runs. The binding lasts as long as the process: READY=1 once the device is on vfio-pci,
+# and SIGTERM (systemd's stop) gives it back; a SIGTERM that comes during the bind waits for it. PID 1's side of
+# sd_notify is ../guest/notify-listener.py.
+hold_start() { # LISTENER-OUTPUT ARGS...: vxm-vfio hold ARGS in the background ($holder), under the fake kernel
+	local lout=$1
+	shift
+	python3 "$here/../guest/notify-listener.py" "$T/notify.sock" >"$lout" 2>&1 &
+	systemd=$!
+	wait_for_file_line "$lout" listening
+	env VXM_ROOT="$R" VXM_MOCK_LOG="$T/mock.log" LD_PRELOAD="${PRELOAD_FIRST:+$PRELOAD_FIRST:}$PCI_MOCK" \
+		NOTIFY_SOCKET="$T/notify.sock" "$@" "$VXM_VFIO" hold 0000:01:00.0 >"$T/out" 2>&1 &
+	holder=$!
+}
+wait_for_file_line() { # FILE PATTERN: up to 10 s
+	local _
+	for _ in $(seq 200); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "no /$2/ in $1: $(cat "$1")"
+}
+hold_wait() { # the holder's exit status in $rc
+	rc=0
+	wait "$holder" || rc=$?
+	holder=
+	sed 's/^/    /' "$T/out"
+}
+
+case_hold() {
+	fake_two_gpus "$R"
+	fake_guest win nobody 01:00.0 01:00.1
+	hold_start "$T/notify.out"
+	wait_for_file_line "$T/notify.out" "^READY=1 STATUS=0000:01:00.0 is on vfio-pci"
+	expect_driver $GPU vfio-pci
+	expect_record $GPU DRIVER=bochs-drm
+	kill -0 "$holder" 2>/dev/null || fail "vxm-vfio hold exited after READY=1"
+	ok "READY=1 once bound, and the process holds on"
+
+	kill -TERM "$holder"
+	hold_wait
+	expect_rc 0
+	expect_driver $GPU bochs-drm
+	expect_override $GPU "(null)"
+	expect_no_record $GPU
+	expect_out "0000:01:00.0 Device 1234:1111 is back on bochs-drm"
+	wait_for_file_line "$T/notify.out" "^STOPPING=1"
+	ok "SIGTERM gave it back"
+}
+
+case_hold_signal_during_bind() {
+	fake_two_gpus "$R"
+	fake_guest win nobody 01:00.0 01:00.1
+	hold_start "$T/notify.out" VXM_TEST_STOP_AT=bind:unbind
+	local st= _
+	for _ in $(seq 200); do
+		st=$(proc_state "$holder")
+		[ "$st" != T ] || break
+		sleep 0.05
+	done
+	[ "$st" = T ] || fail "vxm-vfio hold did not stop at bind:unbind (state '$st')"
+	expect_driver $GPU none
+	# systemd's stop in the middle of the bind: handled once the bind is done, not by dying half-way
+	kill -TERM "$holder"
+	kill -CONT "$holder"
+	hold_wait
+	expect_rc 0
+	expect_driver $GPU bochs-drm
+	expect_override $GPU "(null)"
+	expect_no_record $GPU
+	grep -q "^unbind $GPU vfio-pci" "$T/mock.log" || fail "it never reached vfio-pci before giving it back"
+	ok "the bind finished, then the device went back"
+}
+
+case_hold_refused() {
+	fake_two_gpus "$R"
+	fake_guest win nobody 0000:01:00.0
+	snapshot "$T/before"
+	hold_start "$T/notify.out"
+	hold_wait
+	expect_rc 1
+	expect_out "IOMMU group 1 also has devices that the host uses"
+	! grep -q READY=1 "$T/notify.out" || fail "READY=1 for a refused bind"
+	ok "no READY=1"
+	expect_unchanged
+}
+
 case_group_companion_refused() {
 	fake_two_gpus "$R"
 	fake_guest win nobody 0000:01:00.0
