@@ -25,7 +25,11 @@ function ratio(a, b) {
 }
 
 $1 == "#proc" { vals["proc" SUBSEP $2] = vals["proc" SUBSEP $2] " " $3; next }
-/^#/ || $1 == "cycle" { if ($1 == "#idle") idle = idle sprintf("  %-8s %s\n", $2, $3); next }
+/^#/ || $1 == "cycle" {
+	if ($1 == "#idle") idle = idle sprintf("  %-8s %s\n", $2, $3)
+	if ($1 == "#running") running = running sprintf("  %-8s %s\n", $2, $3)
+	next
+}
 $5 != "NA" { vals[$3 SUBSEP $4 SUBSEP $2] = vals[$3 SUBSEP $4 SUBSEP $2] " " $5; cyc[$1] = 1 }
 
 END {
@@ -36,6 +40,9 @@ END {
 	name["start", "ordered"] = "  units ordered (-> 1st unbind)"
 	name["start", "bind"] = "  vfio bind"
 	name["start", "to_exec"] = "  bound -> QEMU exec"
+	name["start", "dispatch"] = "    vfio units up -> guest unit"
+	name["start", "spawn"] = "    up, watcher in its sandbox"
+	name["start", "watcher"] = "    watcher's work -> QEMU exec"
 	name["start", "exec_qmp"] = "  QEMU exec -> QMP"
 	name["start", "qmp_running"] = "  QMP -> running"
 	name["start", "exec_running"] = "  QEMU exec -> running"
@@ -43,10 +50,13 @@ END {
 	name["stop", "total"] = "stop: command -> host drivers"
 	name["stop", "quit"] = "  quit (-> QEMU exited)"
 	name["stop", "to_rebind"] = "  exited -> 1st vfio unbind"
+	name["stop", "down"] = "    down (guest's ExecStopPost=)"
+	name["stop", "unneeded"] = "    -> vfio units stopping"
+	name["stop", "holder"] = "    holder -> 1st unbind"
 	name["stop", "rebind"] = "  rebind"
 	name["stop", "command"] = "  (the command returned)"
-	split("start total ordered bind to_exec exec_qmp qmp_running exec_running return " \
-	      "stop total quit to_rebind rebind command", order, " ")
+	split("start total ordered bind to_exec dispatch spawn watcher exec_qmp qmp_running exec_running return " \
+	      "stop total quit to_rebind down unneeded holder rebind command", order, " ")
 	printf "%d cycles; seconds: min median max\n", n
 	printf "%-32s %-20s  %-20s  %-20s  %8s %11s\n", "", "vxm", "bare", "libvirt", "vxm/bare", "vxm/libvirt"
 	phase = ""
@@ -70,6 +80,8 @@ END {
 	if (p != "")
 		printf "one process by systemd (systemd-run --wait /bin/true):\n  %-30s %s\n  %-30s %s  %6.2fx\n",
 		       "plain", p, "in vxm-vfio@'s sandbox", q, med["proc" SUBSEP "sandboxed"] / med["proc" SUBSEP "plain"]
+	if (running != "")
+		printf "resident besides QEMU while the guest runs:\n%s", running
 	if (idle != "")
 		printf "resident while no guest runs:\n%s", idle
 }
