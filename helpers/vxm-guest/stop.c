@@ -4,8 +4,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -179,23 +177,6 @@ int guest_started(const char *name, const char *main_pid) {
         return wait_started(name, parse_pid(main_pid));
 }
 
-/* Until process pid (not a child: PID 1 reaps it) is gone, at most timeout µs; then SIGKILL. */
-static void wait_gone(pid_t pid, uint64_t timeout) {
-        _cleanup_close_ int fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        uint64_t deadline = now_usec() + timeout;
-        while (kill(pid, 0) >= 0) {
-                uint64_t now = now_usec();
-                if (now >= deadline) {
-                        log_warning("QEMU (PID %d) did not quit; sending SIGKILL.", (int) pid);
-                        kill(pid, SIGKILL);
-                        return;
-                }
-                struct pollfd p = { .fd = fd, .events = POLLIN };
-                if (fd < 0 || poll(&p, 1, (int) ((deadline - now) / 1000) + 1) > 0)
-                        usleep(10000); /* without a pidfd, or exited and not yet reaped by PID 1 */
-        }
-}
-
 static volatile sig_atomic_t watched_qemu = 0, stop_requested = 0;
 
 /* Stopped during start: systemd's SIGTERM (KillMode=mixed) reaches only this, the main process. QEMU gets it too and
@@ -227,7 +208,11 @@ int guest_watch_start(const char *name, pid_t qemu) {
         } else if (stop_requested)
                 log_info("Guest %s was stopped while it was starting.", name);
         kill(qemu, SIGTERM);
-        wait_gone(qemu, QUIT_TIMEOUT);
+        /* QEMU is not this process's child (PID 1 reaps it): its pidfd says when it has exited. */
+        if (qemu_wait_exit(qemu, now_usec() + QUIT_TIMEOUT) < 0) {
+                log_warning("QEMU (PID %d) did not quit; sending SIGKILL.", (int) qemu);
+                (void) kill(qemu, SIGKILL);
+        }
         return r < 0 ? r : -ECANCELED;
 }
 

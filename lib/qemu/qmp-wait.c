@@ -103,3 +103,22 @@ int qmp_connect_wait(const char *path, pid_t pid, uint64_t deadline, unsigned *r
                         return -errno;
         }
 }
+
+int qemu_wait_exit(pid_t pid, uint64_t deadline) {
+        _cleanup_close_ int pidfd = pidfd_open_or_none(pid);
+        if (pidfd == -ESRCH)
+                return 0;
+        for (;;) {
+                if (process_gone(pid, pidfd))
+                        return 0;
+                uint64_t now = now_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                uint64_t left_ms = (deadline - now + 999) / 1000;
+                /* Without a pidfd the process is looked at again after a pause (poll() skips a negative fd). */
+                uint64_t cap = pidfd >= 0 ? PAUSE_MAX_MS * 100 : PAUSE_MAX_MS;
+                struct pollfd p = { .fd = pidfd, .events = POLLIN };
+                if (poll(&p, 1, (int) (left_ms < cap ? left_ms : cap)) < 0 && errno != EINTR)
+                        return -errno;
+        }
+}

@@ -201,6 +201,32 @@ static void test_never(void) {
         memcpy(sock, saved, sizeof sock);
 }
 
+/* qemu_wait_exit(): the start watcher's wait for a QEMU that is its sibling, not its child (here: a child, which the
+ * wait must not reap either). */
+static void test_wait_exit(void) {
+        pid_t pid = silent_qemu(200);
+        uint64_t t0 = now_usec();
+        int r = qemu_wait_exit(pid, t0 + 20000 * MS);
+        uint64_t took = (now_usec() - t0) / MS;
+        tap_is_int(r, 0, "a QEMU that exits after 200 ms: 0");
+        tap_ok(took >= 150 && took < 10000, "... when it exited, not at the deadline (%llu ms)",
+               (unsigned long long) took);
+        tap_ok(waitpid(pid, NULL, WNOHANG) == pid, "... and left for its parent to reap");
+
+        pid = silent_qemu(0);
+        sleep_ms(100);
+        tap_is_int(qemu_wait_exit(pid, now_usec() + 20000 * MS), 0, "a QEMU that exited before the wait (a zombie): 0");
+        reap(pid);
+
+        pid = silent_qemu(60000);
+        t0 = now_usec();
+        r = qemu_wait_exit(pid, t0 + 300 * MS);
+        took = (now_usec() - t0) / MS;
+        tap_is_int(r, -ETIMEDOUT, "a QEMU that does not exit: -ETIMEDOUT");
+        tap_ok(took >= 300 && took < 5000, "... at the deadline (%llu ms)", (unsigned long long) took);
+        reap(pid);
+}
+
 int main(void) {
         log_setup("test-qmp-wait", LOG_TARGET_STDERR);
         if (!mkdtemp(dir))
@@ -214,6 +240,7 @@ int main(void) {
         test_dies_first();
         test_dies_at_greeting();
         test_never();
+        test_wait_exit();
 
         rmdir(dir);
         return tap_done();
